@@ -1,0 +1,11 @@
+"""The Celery application; its configuration is read from Django settings (CELERY_*)."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hunter.settings")
+
+app = Celery("hunter")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

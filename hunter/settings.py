@@ -1,0 +1,242 @@
+"""Hunter settings: every value comes from the environment through hunter.env helpers.
+
+Two ways to run, one code path: with DATABASE_URL and REDIS_URL the app uses PostgreSQL and
+Redis; without them it runs embedded (SQLite and a filesystem Celery broker under var/) so a
+first-time user needs nothing but Python. The README lists every variable.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from hunter.env import (
+    env_bool,
+    env_choice,
+    env_float,
+    env_int,
+    env_list,
+    env_nameservers,
+    env_str,
+    redis_db_url,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("HUNTER_VAR_DIR", str(BASE_DIR / "var")))
+
+HUNTER_ENV = env_choice("HUNTER_ENV", "development", ("development", "production"))
+IS_PRODUCTION = HUNTER_ENV == "production"
+DEBUG = env_bool("DEBUG", False)
+
+# Development only: production refuses to start with it (checked below).
+DEV_SECRET_KEY = "django-insecure-hunter-development-key-not-for-production-use-0000"  # noqa: S105
+SECRET_KEY = env_str("SECRET_KEY", "" if IS_PRODUCTION else DEV_SECRET_KEY)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", () if IS_PRODUCTION else ("localhost", "127.0.0.1"))
+
+if IS_PRODUCTION:
+    if (
+        len(SECRET_KEY) < 50
+        or SECRET_KEY == DEV_SECRET_KEY
+        or SECRET_KEY.startswith("django-insecure")
+    ):
+        raise ImproperlyConfigured(
+            "HUNTER_ENV=production needs SECRET_KEY: a random value of at least 50 characters."
+        )
+    if not ALLOWED_HOSTS:
+        raise ImproperlyConfigured("HUNTER_ENV=production needs ALLOWED_HOSTS (comma list).")
+    if DEBUG:
+        raise ImproperlyConfigured("DEBUG must be off when HUNTER_ENV=production.")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework_api_key",
+    "drf_spectacular",
+    "django_filters",
+    "django_tables2",
+    "django_htmx",
+    "django_celery_beat",
+    "django_celery_results",
+    "leads",
+    "scanning",
+]
+
+MIDDLEWARE = [
+    "hunter.middleware.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "hunter.urls"
+WSGI_APPLICATION = "hunter.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database ---------------------------------------------------------------------------------
+DATABASE_URL = env_str("DATABASE_URL")
+DB_STATEMENT_TIMEOUT_MS = env_int("HUNTER_DB_STATEMENT_TIMEOUT_MS", 30_000, minimum=0)
+if DATABASE_URL:
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    }
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(VAR_DIR / "hunter.sqlite3"),
+            # The web server, the worker and beat share the file: wait for locks, don't fail.
+            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache, broker, rate limits -----------------------------------------------------------------
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "hunter:v1",
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
+        }
+    }
+    CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", redis_db_url(REDIS_URL, 1))
+    HUNTER_RATELIMIT_REDIS_URL = env_str("HUNTER_RATELIMIT_REDIS_URL", redis_db_url(REDIS_URL, 2))
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+        # A task whose worker died is handed to another worker after this many seconds.
+        "visibility_timeout": env_int("HUNTER_BROKER_VISIBILITY_TIMEOUT", 120, minimum=10),
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    BROKER_DIR = VAR_DIR / "broker"
+    CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
+    HUNTER_RATELIMIT_REDIS_URL = env_str("HUNTER_RATELIMIT_REDIS_URL")
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(BROKER_DIR / "queue"),
+        "data_folder_out": str(BROKER_DIR / "queue"),
+        "processed_folder": str(BROKER_DIR / "processed"),
+        "store_processed": False,
+    }
+
+# --- Celery -------------------------------------------------------------------------------------
+CELERY_RESULT_BACKEND = "django-db"
+CELERY_RESULT_EXTENDED = True
+CELERY_RESULT_EXPIRES = 3600
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = "UTC"
+CELERY_TASK_TRACK_STARTED = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = env_int("HUNTER_TASK_TIME_LIMIT", 900, minimum=10)
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("HUNTER_TASK_SOFT_TIME_LIMIT", 870, minimum=5)
+CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("HUNTER_WORKER_MAX_TASKS_PER_CHILD", 50, minimum=1)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+
+# --- Scanning -----------------------------------------------------------------------------------
+HUNTER_DNS_NAMESERVERS = env_nameservers("HUNTER_DNS_NAMESERVERS")
+HUNTER_DNS_TIMEOUT = env_float("HUNTER_DNS_TIMEOUT", 5.0, minimum=0.05, maximum=60)
+HUNTER_DNS_CONCURRENCY = env_int("HUNTER_DNS_CONCURRENCY", 200, minimum=1, maximum=5000)
+HUNTER_REGISTRATION_ENABLED = env_bool("HUNTER_REGISTRATION_ENABLED", True)
+HUNTER_RDAP_TIMEOUT = env_float("HUNTER_RDAP_TIMEOUT", 3.0, minimum=0.05, maximum=60)
+HUNTER_WHOIS_TIMEOUT = env_float("HUNTER_WHOIS_TIMEOUT", 5.0, minimum=0.05, maximum=60)
+HUNTER_RDAP_BASE_URL = env_str("HUNTER_RDAP_BASE_URL")
+HUNTER_WHOIS_SERVER = env_str("HUNTER_WHOIS_SERVER")
+
+# --- People, language, pages --------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = env_choice("LANGUAGE_CODE", "tr", ("tr", "en"))
+LANGUAGES = [("tr", _("Turkish")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env_str("TIME_ZONE", "Europe/Istanbul")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if IS_PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+# --- API ----------------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+}
+SPECTACULAR_SETTINGS = {"TITLE": "Hunter API", "VERSION": "1.0.0"}
+
+# --- Security (production) ----------------------------------------------------------------------
+SESSION_COOKIE_SECURE = IS_PRODUCTION
+CSRF_COOKIE_SECURE = IS_PRODUCTION
+SECURE_SSL_REDIRECT = env_bool("HUNTER_SSL_REDIRECT", IS_PRODUCTION)
+SECURE_HSTS_SECONDS = env_int("HUNTER_HSTS_SECONDS", 31_536_000 if IS_PRODUCTION else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = IS_PRODUCTION
+SECURE_HSTS_PRELOAD = IS_PRODUCTION
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REDIRECT_EXEMPT = [r"^healthz"]
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+# --- Logging and errors -------------------------------------------------------------------------
+LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR"))
+SENTRY_DSN = env_str("SENTRY_DSN")
+LOGGING_CONFIG = None  # hunter.logging configures stdlib logging and structlog once, below.
+
+from hunter.logging import configure_logging  # noqa: E402
+
+configure_logging(json_output=IS_PRODUCTION, level=LOG_LEVEL)
+
+if SENTRY_DSN:
+    from hunter.sentry import init_sentry
+
+    init_sentry(dsn=SENTRY_DSN, environment=HUNTER_ENV)

@@ -1,0 +1,1 @@
+"""Lead data: companies, signals, scores, history, alerts, CRM-lite."""

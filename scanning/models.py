@@ -1,0 +1,1 @@
+"""Scan jobs and their per-domain outcomes."""
