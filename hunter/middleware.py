@@ -1,24 +1,76 @@
-"""Request middleware: a request id on every request and response."""
+"""Request middleware: a request id on every request and response, one access log line each."""
 
 from __future__ import annotations
 
+import re
+import time
 import uuid
 from collections.abc import Callable
 
 import structlog
 from django.http import HttpRequest, HttpResponse
 
+REQUEST_ID_HEADER = "X-Request-ID"
+# Inbound ids end up in log lines and headers: accept only short, plain tokens so a caller
+# cannot inject new log fields, newlines or megabytes through the header.
+_SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+# Probes hit these every few seconds; at INFO they would drown the lines people read.
+_QUIET_PATH_PREFIX = "/healthz"
+
+GetResponse = Callable[[HttpRequest], HttpResponse]
+access_log = structlog.get_logger("hunter.request")
+
+
+def request_id_from(inbound: str | None) -> str:
+    """The caller's X-Request-ID when it is a sane token, else a fresh uuid4 hex."""
+    if inbound and _SANE_REQUEST_ID.fullmatch(inbound):
+        return inbound
+    return uuid.uuid4().hex
+
 
 class RequestIdMiddleware:
-    """Honour an inbound X-Request-ID (when sane) or make one; bind it to every log line."""
+    """Bind a request id to every log line of the request and return it in X-Request-ID.
 
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+    Installed first, so every other middleware and view logs with the id; the structlog
+    context is cleared afterwards, also when something below raises, so an id never leaks
+    into the next request served by the same thread.
+    """
+
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex
+        request_id = request_id_from(request.headers.get(REQUEST_ID_HEADER))
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            structlog.contextvars.clear_contextvars()
+        response[REQUEST_ID_HEADER] = request_id
+        return response
+
+
+class RequestLogMiddleware:
+    """One `request_finished` line per request: method, path, status, duration.
+
+    The query string is left out on purpose: searches and filters carry e-mail addresses
+    and company names, which must not reach the logs (SPEC §28).
+    """
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
         response = self.get_response(request)
-        response["X-Request-ID"] = request_id
+        duration_ms = round((time.perf_counter() - started) * 1000, 1)
+        log = access_log.debug if request.path.startswith(_QUIET_PATH_PREFIX) else access_log.info
+        log(
+            "request_finished",
+            method=request.method,
+            path=request.path,
+            status=response.status_code,
+            duration_ms=duration_ms,
+        )
         return response

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "hunter.middleware.RequestIdMiddleware",
+    "hunter.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -231,6 +232,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # --- Logging and errors -------------------------------------------------------------------------
 LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR"))
 SENTRY_DSN = env_str("SENTRY_DSN")
+HUNTER_HEALTH_CHECK_TIMEOUT = env_float("HUNTER_HEALTH_CHECK_TIMEOUT", 2.0, minimum=0.1, maximum=30)
 LOGGING_CONFIG = None  # hunter.logging configures stdlib logging and structlog once, below.
 
 from hunter.logging import configure_logging  # noqa: E402

@@ -1,0 +1,162 @@
+"""Health probes (SPEC §22): liveness says the process answers, readiness says its
+dependencies (database, cache, broker) answer too.
+
+Each dependency has one small check function that raises on failure. The checks run in
+worker threads with a deadline, so a dependency that hangs (a half-open socket, a firewall
+dropping packets) turns into a failed check instead of a probe that never returns.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connections
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+Check = Callable[[float], None]
+
+ERROR_TEXT_LIMIT = 200
+# Driver errors sometimes echo the URL or DSN they were given; never let a password out.
+_URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/@\s]+@", re.IGNORECASE)
+_PASSWORD_PAIR = re.compile(r"(password\s*[=:]\s*)\S+", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of one readiness check: ok, or not ok with a short, credential-free reason."""
+
+    ok: bool
+    error: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {"ok": True} if self.ok else {"ok": False, "error": self.error}
+
+
+def check_database(timeout: float) -> None:
+    """`SELECT 1` on a fresh connection of this thread, closed afterwards so probes leak none."""
+    connection = connections["default"]
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    finally:
+        connection.close()
+
+
+def check_cache(timeout: float) -> None:
+    """A set/get round trip with a unique key, so a stale value cannot pass for a live cache."""
+    key = f"healthz:{uuid.uuid4().hex}"
+    token = uuid.uuid4().hex
+    cache.set(key, token, timeout=max(1, int(timeout) + 1))
+    if cache.get(key) != token:
+        raise RuntimeError("cache did not return the value just written")
+    cache.delete(key)
+
+
+def check_broker(timeout: float) -> None:
+    """Open a connection through the Celery app (Redis or the kombu filesystem transport)."""
+    from hunter.celery import app
+
+    with app.connection_for_write(connect_timeout=timeout) as connection:
+        # max_retries=0: fail on the first refusal instead of sleeping between retries.
+        connection.ensure_connection(max_retries=0, timeout=timeout)
+        if connection.transport.driver_type == "filesystem":
+            _check_queue_folder(connection.transport_options)
+
+
+def _check_queue_folder(transport_options: dict[str, Any]) -> None:
+    # The filesystem transport "connects" to any path; publishing is what fails later.
+    folder = Path(transport_options.get("data_folder_out", "."))
+    if not folder.is_dir() or not os.access(folder, os.W_OK):
+        raise RuntimeError(f"broker queue folder {folder} is missing or not writable")
+
+
+READINESS_CHECKS: dict[str, Check] = {
+    "database": check_database,
+    "cache": check_cache,
+    "broker": check_broker,
+}
+
+
+def describe_error(error: BaseException) -> str:
+    """A one-line reason for a failed check: type and first line, credentials masked."""
+    first_line = (str(error).strip().splitlines() or [""])[0]
+    text = f"{type(error).__name__}: {first_line}" if first_line else type(error).__name__
+    text = _URL_CREDENTIALS.sub(r"\g<scheme>***@", text)
+    text = _PASSWORD_PAIR.sub(r"\g<1>***", text)
+    return text[:ERROR_TEXT_LIMIT]
+
+
+def _result_of(future: Future[None], timeout: float) -> CheckResult:
+    try:
+        future.result(timeout=timeout)
+    except FutureTimeout:
+        return CheckResult(ok=False, error=f"no answer within {timeout:g}s")
+    except Exception as error:
+        return CheckResult(ok=False, error=describe_error(error))
+    return CheckResult(ok=True)
+
+
+def run_checks(checks: dict[str, Check], timeout: float) -> dict[str, CheckResult]:
+    """Run every check in parallel; each gets `timeout` seconds, the whole run about as long."""
+    executor = ThreadPoolExecutor(max_workers=len(checks), thread_name_prefix="healthz")
+    try:
+        futures = {name: executor.submit(check, timeout) for name, check in checks.items()}
+        return {name: _result_of(future, timeout) for name, future in futures.items()}
+    finally:
+        # Don't wait for a hung check: its thread ends when its own socket timeout fires.
+        executor.shutdown(wait=False, cancel_futures=True)
+
+
+def readiness_response() -> JsonResponse:
+    results = run_checks(READINESS_CHECKS, settings.HUNTER_HEALTH_CHECK_TIMEOUT)
+    failed = [name for name, result in results.items() if not result.ok]
+    body: dict[str, Any] = {
+        "status": "unavailable" if failed else "ready",
+        "checks": {name: result.as_json() for name, result in results.items()},
+    }
+    if failed:
+        body["failed"] = failed
+    return _json(body, status=503 if failed else 200)
+
+
+def _json(body: dict[str, Any], status: int = 200) -> JsonResponse:
+    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Always 200 while the process can answer; touches no dependency."""
+    return _json({"status": "ok", "environment": settings.HUNTER_ENV})
+
+
+@never_cache
+@require_GET
+def live(request: HttpRequest) -> JsonResponse:
+    return _json({"status": "alive"})
+
+
+@never_cache
+@require_GET
+def ready(request: HttpRequest) -> JsonResponse:
+    return readiness_response()
+
+
+@never_cache
+@require_GET
+def startup(request: HttpRequest) -> JsonResponse:
+    # Startup is readiness: the app has started once its dependencies answer.
+    return readiness_response()
