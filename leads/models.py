@@ -1,1 +1,432 @@
-"""Lead data: companies, signals, scores, history, alerts, CRM-lite."""
+"""Lead data: companies, the ingest log, latest signals and score, history, alerts, CRM-lite.
+
+Conventions (SPEC §2):
+* One Company per normalised domain; every child row points at it with ON DELETE CASCADE.
+* DomainSignals and LeadScore are the *latest* result, one row per company (a OneToOne, so a
+  unique constraint), updated in place: bulk writes use
+  ``bulk_create(update_conflicts=True, unique_fields=["company"], update_fields=[...])``,
+  which works on PostgreSQL and SQLite alike. Lists are JSONFields for the same reason.
+* Text columns use "" for "absent" (Django convention); the services map the engine's None to
+  "". The exception is LeadScore, where NULL means "not scored yet" (an unresolved scan).
+* Append-only logs (history, alerts) carry ``scan_token``: the UUID of the scan that wrote
+  them, unique per row kind, so a redelivered chunk inserting with ``ignore_conflicts=True``
+  cannot write the same change twice.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from leads.choices import (
+    AlertFrequency,
+    AlertStatus,
+    AlertType,
+    CommercialHeat,
+    CommercialSegment,
+    DmarcPolicy,
+    DnsStatus,
+    LinkedinPattern,
+    NotificationMethod,
+    PriorityCategory,
+    Provider,
+    RawLeadSource,
+    RegistrationStatus,
+    Segment,
+    SignalType,
+    TagSource,
+    TechnicalHeat,
+    TenantSize,
+)
+from leads.priority import priority_score
+
+
+def _percent_check(field: str, name: str) -> models.CheckConstraint:
+    """A 0-100 range check that lets NULL through (NULL means "not measured")."""
+    in_range = Q(**{f"{field}__gte": 0, f"{field}__lte": 100})
+    return models.CheckConstraint(condition=in_range | Q(**{f"{field}__isnull": True}), name=name)
+
+
+def _scan_token_field() -> models.UUIDField:
+    return models.UUIDField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="UUID of the scan (job) that wrote this row; NULL for one-off writes.",
+    )
+
+
+class Company(models.Model):
+    """One company, identified by its normalised domain (the natural key of all lead data)."""
+
+    domain = models.CharField(max_length=255, unique=True)
+    canonical_name = models.CharField(max_length=255)
+    # Last provider a scan classified (never "Unknown": a vanished MX keeps the old value).
+    provider = models.CharField(max_length=50, choices=Provider, blank=True, db_index=True)
+    tenant_size = models.CharField(max_length=50, choices=TenantSize, blank=True, db_index=True)
+    gateway = models.CharField(max_length=100, blank=True, db_index=True)
+    country = models.CharField(max_length=2, blank=True)
+    contact_emails = models.JSONField(default=list, blank=True)
+    contact_quality_score = models.PositiveSmallIntegerField(null=True, blank=True, db_index=True)
+    linkedin_pattern = models.CharField(max_length=255, choices=LinkedinPattern, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        verbose_name_plural = "companies"
+        ordering = ["domain"]
+        constraints = [
+            # Normalisation happens before the row is written; this catches a caller that forgot.
+            models.CheckConstraint(
+                condition=Q(domain=Lower("domain")) & ~Q(domain=""),
+                name="company_domain_lowercase_nonempty",
+            ),
+            _percent_check("contact_quality_score", "company_contact_quality_0_100"),
+        ]
+
+    def __str__(self) -> str:
+        return self.domain
+
+
+class RawLead(models.Model):
+    """One ingested record exactly as received (append-only; duplicates are kept on purpose)."""
+
+    source = models.CharField(max_length=50, choices=RawLeadSource, db_index=True)
+    company_name = models.CharField(max_length=255, blank=True)
+    email = models.CharField(max_length=255, blank=True)
+    website = models.CharField(max_length=255, blank=True)
+    # No FK: the log keeps records whose company was later deleted, or never created.
+    domain = models.CharField(max_length=255, db_index=True)
+    payload = models.JSONField(default=dict, blank=True)
+    ingested_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-ingested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.domain} ({self.source})"
+
+
+class DomainSignals(models.Model):
+    """The latest DNS and registration scan of one company, with every raw record kept.
+
+    ``dns_status`` and ``registration_status`` replace the reference's single scan_status
+    (completed / success / whois_failed...): a scan succeeded when dns_status is "ok", whatever
+    the registration lookup did (SPEC §8.5, §34 #7). Booleans are NULL when DNS did not answer.
+    """
+
+    company = models.OneToOneField(Company, on_delete=models.CASCADE, related_name="signals")
+    dns_status = models.CharField(
+        max_length=20, choices=DnsStatus, default=DnsStatus.PENDING, db_index=True
+    )
+    registration_status = models.CharField(
+        max_length=20, choices=RegistrationStatus, default=RegistrationStatus.PENDING
+    )
+    provider = models.CharField(max_length=50, choices=Provider, blank=True, db_index=True)
+    gateway = models.CharField(max_length=100, blank=True, db_index=True)
+    tenant_size = models.CharField(max_length=50, choices=TenantSize, blank=True)
+    tenant_initial_domain = models.CharField(max_length=255, blank=True)
+    local_provider = models.CharField(max_length=255, blank=True, db_index=True)
+    mx_root = models.CharField(max_length=255, blank=True, db_index=True)
+    mx = models.JSONField(default=list, blank=True, help_text="[{preference, host}] as resolved")
+    null_mx = models.BooleanField(default=False, help_text="RFC 7505 'MX 0 .': accepts no mail")
+    mixed_vendors = models.JSONField(default=list, blank=True)
+    spf = models.BooleanField(null=True, db_index=True)
+    spf_record = models.TextField(blank=True)
+    spf_dns_lookups = models.PositiveSmallIntegerField(null=True, blank=True)
+    spf_error = models.TextField(blank=True)
+    dkim = models.BooleanField(null=True, db_index=True)
+    dkim_selectors = models.JSONField(default=list, blank=True, help_text="Selectors found")
+    dkim_selectors_checked = models.JSONField(default=list, blank=True)
+    dmarc_policy = models.CharField(max_length=20, choices=DmarcPolicy, blank=True, db_index=True)
+    dmarc_coverage = models.PositiveSmallIntegerField(null=True, blank=True, db_index=True)
+    dmarc_record = models.TextField(blank=True)
+    dmarc_testing = models.BooleanField(default=False, help_text="t=y: policy not enforced")
+    dmarc_subdomain_policy = models.CharField(max_length=20, choices=DmarcPolicy, blank=True)
+    registrar = models.CharField(max_length=255, blank=True)
+    expires_at = models.DateField(null=True, blank=True, db_index=True)
+    nameservers = models.JSONField(default=list, blank=True)
+    evidence = models.JSONField(default=list, blank=True, help_text="Why the provider was chosen")
+    scanned_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = "domain signals"
+        verbose_name_plural = "domain signals"
+        ordering = ["-scanned_at"]
+        constraints = [_percent_check("dmarc_coverage", "signals_dmarc_coverage_0_100")]
+
+    def __str__(self) -> str:
+        return f"signals for {self.company_id}"
+
+    @property
+    def resolved(self) -> bool:
+        """True when DNS answered, so the booleans and records are facts, not unknowns."""
+        return self.dns_status == DnsStatus.OK
+
+
+class LeadScore(models.Model):
+    """The latest readiness score and CSP P-model classification of one company.
+
+    readiness_score and segment are NULL together when the scan was unresolved (not scored
+    yet); a "lead" is a company whose readiness_score is not NULL. ``rules_hash`` names the
+    rules file version that produced the row, so a rules change can find stale scores.
+    """
+
+    company = models.OneToOneField(Company, on_delete=models.CASCADE, related_name="score")
+    readiness_score = models.SmallIntegerField(null=True, blank=True, db_index=True)
+    # NULL, not "", for the scored vocabularies: the engine's "not scored" is a distinct state.
+    segment = models.CharField(  # noqa: DJ001
+        max_length=50, choices=Segment, null=True, blank=True, db_index=True
+    )
+    reason = models.TextField(blank=True)
+    breakdown = models.JSONField(default=list, blank=True, help_text="Score reasons, in order")
+    technical_heat = models.CharField(  # noqa: DJ001
+        max_length=20, choices=TechnicalHeat, null=True, blank=True, db_index=True
+    )
+    commercial_segment = models.CharField(  # noqa: DJ001
+        max_length=50, choices=CommercialSegment, null=True, blank=True, db_index=True
+    )
+    commercial_heat = models.CharField(  # noqa: DJ001
+        max_length=20, choices=CommercialHeat, null=True, blank=True, db_index=True
+    )
+    priority_category = models.CharField(  # noqa: DJ001
+        max_length=10, choices=PriorityCategory, null=True, blank=True, db_index=True
+    )
+    priority_label = models.CharField(max_length=100, blank=True)
+    rules_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        constraints = [_percent_check("readiness_score", "score_readiness_0_100")]
+
+    def __str__(self) -> str:
+        return f"score for {self.company_id}: {self.readiness_score}"
+
+    @property
+    def priority_score(self) -> int:
+        """1-7 sales priority from segment and score (SPEC §7.6); computed, never stored."""
+        return priority_score(self.segment, self.readiness_score)
+
+
+class ProviderChangeHistory(models.Model):
+    """One change of a company's mail provider, written by a scan (append-only).
+
+    Unique (company, scan_token): one scan classifies a company once, so a redelivered chunk
+    of the same job can only hit the constraint, never add a second row.
+    """
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="provider_changes")
+    previous_provider = models.CharField(max_length=50, choices=Provider, blank=True)
+    new_provider = models.CharField(max_length=50, choices=Provider)
+    changed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    scan_token = _scan_token_field()
+
+    class Meta:
+        verbose_name_plural = "provider change history"
+        ordering = ["-changed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "scan_token"], name="provider_change_once_per_scan"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.previous_provider or '-'} → {self.new_provider}"
+
+
+class SignalChangeHistory(models.Model):
+    """One changed signal (spf, dkim, dmarc or mx) between two scans (append-only).
+
+    Values are text ("True"/"False" for booleans, as in the reference). Unique (company,
+    signal_type, scan_token): a scan changes each signal at most once.
+    """
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="signal_changes")
+    signal_type = models.CharField(max_length=20, choices=SignalType, db_index=True)
+    old_value = models.TextField(blank=True)
+    new_value = models.TextField(blank=True)
+    changed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    scan_token = _scan_token_field()
+
+    class Meta:
+        verbose_name_plural = "signal change history"
+        ordering = ["-changed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "signal_type", "scan_token"], name="signal_change_once_per_scan"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.signal_type}: {self.old_value} → {self.new_value}"
+
+
+class ScoreChangeHistory(models.Model):
+    """One change of readiness score or segment between two scans (append-only).
+
+    Unique (company, scan_token), for the same reason as ProviderChangeHistory.
+    """
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="score_changes")
+    old_score = models.SmallIntegerField(null=True, blank=True)
+    new_score = models.SmallIntegerField(null=True, blank=True)
+    old_segment = models.CharField(max_length=50, choices=Segment, blank=True)
+    new_segment = models.CharField(max_length=50, choices=Segment, blank=True)
+    changed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    scan_token = _scan_token_field()
+
+    class Meta:
+        verbose_name_plural = "score change history"
+        ordering = ["-changed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "scan_token"], name="score_change_once_per_scan"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.old_score} → {self.new_score}"
+
+
+class Alert(models.Model):
+    """One notification-worthy change of a company, waiting to be sent or already sent.
+
+    Unique (company, alert_type, scan_token): a scan raises each kind of alert once per company,
+    so redelivery cannot notify the sales team twice about the same change.
+    """
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="alerts")
+    alert_type = models.CharField(max_length=50, choices=AlertType, db_index=True)
+    alert_message = models.TextField()
+    status = models.CharField(
+        max_length=20, choices=AlertStatus, default=AlertStatus.PENDING, db_index=True
+    )
+    notification_method = models.CharField(max_length=20, choices=NotificationMethod, blank=True)
+    error = models.TextField(blank=True, help_text="Why the last delivery attempt failed")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    scan_token = _scan_token_field()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "alert_type", "scan_token"], name="alert_once_per_scan"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.alert_type} for {self.company_id}"
+
+
+class AlertConfig(models.Model):
+    """One user's wish to be told about one alert type through one channel.
+
+    The vocabularies are CHECKed in the database (not only in forms) because these rows are
+    typed by people, and a channel without its address could never be delivered.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alert_configs"
+    )
+    alert_type = models.CharField(max_length=50, choices=AlertType)
+    notification_method = models.CharField(max_length=20, choices=NotificationMethod)
+    enabled = models.BooleanField(default=True)
+    frequency = models.CharField(
+        max_length=20, choices=AlertFrequency, default=AlertFrequency.IMMEDIATE
+    )
+    webhook_url = models.URLField(blank=True, help_text="Required for webhook and Slack")
+    email_address = models.EmailField(blank=True, help_text="Required for e-mail")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["user_id", "alert_type", "notification_method"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "alert_type", "notification_method"],
+                name="alert_config_once_per_user_type_method",
+            ),
+            models.CheckConstraint(
+                condition=Q(alert_type__in=AlertType.values), name="alert_config_valid_type"
+            ),
+            models.CheckConstraint(
+                condition=Q(notification_method__in=NotificationMethod.values),
+                name="alert_config_valid_method",
+            ),
+            models.CheckConstraint(
+                condition=Q(frequency__in=AlertFrequency.values),
+                name="alert_config_valid_frequency",
+            ),
+            models.CheckConstraint(
+                condition=~Q(notification_method__in=["webhook", "slack"]) | ~Q(webhook_url=""),
+                name="alert_config_webhook_needs_url",
+                violation_error_message="Webhook and Slack notifications need a webhook URL.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(notification_method="email") | ~Q(email_address=""),
+                name="alert_config_email_needs_address",
+                violation_error_message="E-mail notifications need an e-mail address.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.alert_type} via {self.notification_method}"
+
+
+class Tag(models.Model):
+    """One label on a company; system tags are recomputed by each scan, manual ones are kept."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="tags")
+    tag = models.CharField(max_length=100, db_index=True)
+    source = models.CharField(
+        max_length=20, choices=TagSource, default=TagSource.MANUAL, db_index=True
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "tag"], name="tag_once_per_company")
+        ]
+
+    def __str__(self) -> str:
+        return self.tag
+
+
+class Note(models.Model):
+    """One free-text sales note about a company."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="notes")
+    note = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.note[:50]
+
+
+class Favorite(models.Model):
+    """One company a user has starred."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="favorites"
+    )
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="favorites")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "company"], name="favorite_once_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ★ {self.company_id}"
