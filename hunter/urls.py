@@ -1,15 +1,28 @@
-"""Top-level URL configuration."""
+"""Top-level URL configuration: pages, sign-in, language switch, admin, health probes."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from hunter import views
+from hunter import health, views
+
+health_patterns = [
+    path("", health.healthz, name="healthz"),
+    path("/live", health.live, name="healthz-live"),
+    path("/ready", health.ready, name="healthz-ready"),
+    path("/startup", health.startup, name="healthz-startup"),
+]
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", views.SignOutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    # Unversioned and open (SPEC §22): probes and load balancers carry no session.
+    path("healthz", include(health_patterns)),
 ]
