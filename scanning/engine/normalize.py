@@ -1,0 +1,203 @@
+"""Domain normalisation and validation (SPEC §3).
+
+Every lead is keyed by one canonical form of its domain: lowercase ASCII (punycode for
+internationalised names), no scheme, port, path, trailing dot or leading ``www.``. The
+functions here never raise on bad input; they return ``""`` or a result carrying the reason,
+because CSV rows and form fields are routinely junk and callers report a reason per row.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import idna
+
+# Values spreadsheets put in an empty "website" column (§3.1).
+PLACEHOLDER_VALUES = frozenset(
+    {"nan", "n/a", "na", "none", "null", "web sitesi", "website", "web", "http", "https"}
+)
+HTTP_SCHEMES = ("http", "https")
+
+REASON_EMPTY = "empty"
+REASON_PLACEHOLDER = "placeholder value"
+REASON_NOT_A_DOMAIN = "not a domain name"
+REASON_IDNA = "IDNA encoding failed"
+REASON_SCHEME = "unsupported URL scheme"
+REASON_NOT_AN_EMAIL = "not an email address"
+REASON_NOTHING_GIVEN = "no domain, email or website given"
+
+_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$", re.IGNORECASE)
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*)://", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class NormalizedDomain:
+    """A normalisation outcome: the canonical domain, or ``""`` and the reason it failed."""
+
+    domain: str
+    reason: str | None = None
+    source: str | None = None  # which input field produced it: "domain", "email", "website"
+
+    @property
+    def ok(self) -> bool:
+        """True when a usable domain was produced."""
+        return bool(self.domain)
+
+
+def _as_text(value: object) -> str:
+    # CSV readers hand over floats (NaN) and None; treat them as text rather than crash.
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else str(value)
+
+
+def _looks_like_url(value: str) -> bool:
+    lowered = value.lower()
+    return "://" in value or lowered.startswith(("http://", "https://"))
+
+
+def domain_problem(value: object) -> str | None:
+    """Return why ``value`` is not a valid domain under §3.1, or None when it is valid."""
+    text = _as_text(value).strip()
+    if not text:
+        return REASON_EMPTY
+    if text.lower() in PLACEHOLDER_VALUES:
+        return REASON_PLACEHOLDER
+    if _looks_like_url(text) or "." not in text:
+        return REASON_NOT_A_DOMAIN
+    labels = text.split(".")
+    if not all(_LABEL.match(label) for label in labels) or len(labels[-1]) < 2:
+        return REASON_NOT_A_DOMAIN
+    return None
+
+
+def is_valid_domain(value: object) -> bool:
+    """True when ``value`` (trimmed) is a syntactically valid domain name (§3.1)."""
+    return domain_problem(value) is None
+
+
+def _first_path_segment(value: str) -> str:
+    without_scheme = _SCHEME.sub("", value, count=1)
+    return re.split(r"[/?#]", without_scheme, maxsplit=1)[0]
+
+
+def _url_host(value: str) -> str:
+    """Host of an http(s) URL without port; falls back to textual cutting like the reference."""
+    candidate = value if _SCHEME.match(value) else f"http://{value}"
+    try:
+        parts = urlsplit(candidate)
+        host = parts.hostname or parts.path.lstrip("/").split("/", 1)[0]
+    except ValueError:  # malformed netloc such as an unclosed IPv6 bracket
+        host = ""
+    if _acceptable_host(host):
+        return host
+    return _first_path_segment(value)
+
+
+def _acceptable_host(host: str) -> bool:
+    try:
+        return domain_problem(_to_ascii(host.rstrip(".").lower())) is None
+    except ValueError:  # IDNAError and UnicodeError are ValueErrors
+        return False
+
+
+def _to_ascii(value: str) -> str:
+    if value.isascii():
+        return value
+    # UTS-46 mapping (IDNA 2008, non-transitional) so "ß" and full-width dots behave.
+    return idna.encode(value, uts46=True).decode("ascii")
+
+
+def _scheme_problem(text: str) -> str | None:
+    match = _SCHEME.match(text)
+    if match and match.group(1).lower() not in HTTP_SCHEMES:
+        return REASON_SCHEME
+    return None
+
+
+def normalize_domain_checked(value: object) -> NormalizedDomain:
+    """Normalise ``value`` per §3.2 and say why when it cannot be (see NormalizedDomain)."""
+    text = _as_text(value).strip()
+    if not text:
+        return NormalizedDomain("", REASON_EMPTY)
+    if problem := _scheme_problem(text):
+        return NormalizedDomain("", problem)
+    host = _url_host(text) if _looks_like_url(text) else text
+    try:
+        # Encode before stripping "www." so full-width and other mapped forms are seen too.
+        host = _to_ascii(host.rstrip(".").lower()).rstrip(".")
+    except ValueError:  # IDNAError and UnicodeError are ValueErrors
+        return NormalizedDomain("", REASON_IDNA)
+    host = host.removeprefix("www.")  # exactly one, as the reference does (§3.2 step 4)
+    if problem := domain_problem(host):
+        # The input was not blank, so an empty host means a URL with nothing usable in it.
+        return NormalizedDomain("", REASON_NOT_A_DOMAIN if problem == REASON_EMPTY else problem)
+    return NormalizedDomain(host)
+
+
+def _is_placeholder(text: str) -> bool:
+    return text.strip().lower() in PLACEHOLDER_VALUES
+
+
+def normalize_domain(value: object) -> str:
+    """Return the canonical ASCII domain for ``value``, or ``""`` when it is not one (§3.2)."""
+    return normalize_domain_checked(value).domain
+
+
+def extract_domain_checked(email: object) -> NormalizedDomain:
+    """Domain of an email address (text after the last ``@``), normalised, with a reason."""
+    text = _as_text(email).strip()
+    if not text:
+        return NormalizedDomain("", REASON_EMPTY)
+    if "@" not in text:
+        return NormalizedDomain("", REASON_NOT_AN_EMAIL)
+    outcome = normalize_domain_checked(text.rsplit("@", 1)[1])
+    if outcome.reason == REASON_EMPTY:  # "user@" has an @ but nothing after it
+        return NormalizedDomain("", REASON_NOT_AN_EMAIL)
+    return outcome
+
+
+def extract_domain_from_email(email: object) -> str:
+    """Return the normalised domain of an email address, or ``""`` (§3.3)."""
+    return extract_domain_checked(email).domain
+
+
+def website_domain_checked(website: object) -> NormalizedDomain:
+    """Host of a website value (URL or bare host with path/port), normalised, with a reason."""
+    text = _as_text(website).strip()
+    if not text:
+        return NormalizedDomain("", REASON_EMPTY)
+    if _is_placeholder(text):
+        return NormalizedDomain("", REASON_PLACEHOLDER)
+    if problem := _scheme_problem(text):
+        return NormalizedDomain("", problem)
+    return normalize_domain_checked(_url_host(text))
+
+
+def extract_domain_from_website(website: object) -> str:
+    """Return the normalised host of a website value, or ``""`` (§3.3)."""
+    return website_domain_checked(website).domain
+
+
+def resolve_input_domain(
+    *, domain: object = None, email: object = None, website: object = None
+) -> NormalizedDomain:
+    """Pick the lead's domain from an input row: website beats email beats domain (§3.3).
+
+    A field only wins when it yields a valid domain; when none does, the reason reported is
+    the one of the most specific field that was actually filled in.
+    """
+    candidates = (
+        ("website", website_domain_checked(website)),
+        ("email", extract_domain_checked(email)),
+        ("domain", normalize_domain_checked(domain)),
+    )
+    for source, outcome in candidates:
+        if outcome.ok:
+            return NormalizedDomain(outcome.domain, None, source)
+    for source, outcome in candidates:
+        if outcome.reason != REASON_EMPTY:
+            return NormalizedDomain("", outcome.reason, source)
+    return NormalizedDomain("", REASON_NOTHING_GIVEN)
