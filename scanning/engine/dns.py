@@ -1,0 +1,490 @@
+"""Asynchronous DNS collection: every DNS fact Hunter reads about a domain, in one pass.
+
+For each domain the independent questions (MX, apex TXT, ``_dmarc`` TXT, ``autodiscover``
+CNAME) go out together, then DKIM selectors and the SPF include tree. A run over many domains
+shares one resolver and one cache of SPF include answers, since most domains include the same
+few provider records. A timeout or SERVFAIL is never read as "no record": it makes the domain
+(or the one affected analysis) ``unresolved`` and is listed in ``errors``.
+
+Callers build a :class:`DnsConfig` from settings (HUNTER_DNS_NAMESERVERS, HUNTER_DNS_TIMEOUT)
+and pass HUNTER_DNS_CONCURRENCY to :func:`collect_many`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Literal
+
+import dns.asyncresolver
+import dns.exception
+import dns.name
+import dns.nameserver
+import dns.rdatatype
+import dns.resolver
+
+from scanning.engine.dkim import (
+    COMMON_SELECTORS,
+    DkimResult,
+    default_dkim_selectors,
+    dkim_status,
+    is_dkim_key_record,
+)
+from scanning.engine.dmarc import DmarcPolicy, dmarc_from_txt
+from scanning.engine.spf import (
+    MAX_DNS_LOOKUPS,
+    SpfAnalysis,
+    SpfRecord,
+    SpfTerm,
+    find_spf_records,
+    parse_spf,
+    spf_error,
+)
+
+logger = logging.getLogger(__name__)
+
+LookupStatus = Literal["ok", "nodata", "nxdomain", "unresolved"]
+DomainStatus = Literal["ok", "nxdomain", "unresolved", "invalid"]
+RecordStatus = Literal["present", "absent", "unresolved"]
+DkimSelectorsFn = Callable[[Sequence[str]], Sequence[str]]
+MAX_DOMAIN_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class DnsConfig:
+    """How to ask: nameservers as (ip, port) pairs (empty = the system resolver), the
+    per-question timeout in seconds, and the provider-aware DKIM selector chooser."""
+
+    nameservers: tuple[tuple[str, int], ...] = ()
+    timeout: float = 5.0
+    dkim_selectors: DkimSelectorsFn = default_dkim_selectors
+    common_dkim_selectors: tuple[str, ...] = COMMON_SELECTORS
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """The outcome of one question: answer data as text, or why there is none."""
+
+    status: LookupStatus
+    texts: tuple[str, ...] = ()
+    canonical_name: str | None = None  # where a CNAME chain led, when it led somewhere
+    reason: str | None = None  # for "unresolved": timeout, servfail, refused, ...
+
+    @property
+    def void(self) -> bool:
+        """NXDOMAIN or an empty answer: a "void lookup" in RFC 7208's terms."""
+        return self.status in ("nxdomain", "nodata")
+
+
+@dataclass(frozen=True)
+class DnsFacts:
+    """Everything DNS says about one domain; see the module docstring for the statuses.
+
+    ``mx`` is (preference, host) sorted by preference, hosts without the trailing dot; a Null
+    MX (RFC 7505, "MX 0 .") gives ``null_mx=True`` and no hosts. ``apex_txt`` holds every
+    apex TXT record (strings joined), ``errors`` every question that went unanswered, and
+    ``questions`` how many questions this domain cost.
+    """
+
+    domain: str
+    status: DomainStatus
+    mx: tuple[tuple[int, str], ...] = ()
+    null_mx: bool = False
+    apex_txt: tuple[str, ...] = ()
+    spf: SpfAnalysis = field(default_factory=lambda: SpfAnalysis(status="absent"))
+    dmarc: DmarcPolicy | None = None
+    dmarc_status: RecordStatus = "absent"
+    dkim: DkimResult = field(default_factory=lambda: DkimResult(status="not_found"))
+    autodiscover_target: str | None = None
+    errors: tuple[str, ...] = ()
+    questions: int = 0
+
+    @property
+    def mx_hosts(self) -> tuple[str, ...]:
+        """The MX host names, lowest preference first."""
+        return tuple(host for _, host in self.mx)
+
+
+# --- asking -----------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=32)
+def resolver_for(config: DnsConfig) -> dns.asyncresolver.Resolver:
+    """The one shared resolver for ``config`` (built once: a resolver per query is slow)."""
+    resolver = dns.asyncresolver.Resolver(configure=not config.nameservers)
+    if config.nameservers:
+        resolver.nameservers = [
+            dns.nameserver.Do53Nameserver(ip, port) for ip, port in config.nameservers
+        ]
+    resolver.timeout = config.timeout
+    resolver.lifetime = config.timeout
+    resolver.cache = None  # caching is the application's job (SPEC section 25), not ours
+    return resolver
+
+
+async def lookup(resolver: dns.asyncresolver.Resolver, name: str, rdtype: str) -> Lookup:
+    """Ask one question; every DNS failure becomes a :class:`Lookup`, never an exception."""
+    try:
+        answer = await resolver.resolve(name, rdtype, search=False, raise_on_no_answer=False)
+    except dns.resolver.NXDOMAIN as error:
+        return Lookup("nxdomain", canonical_name=_nxdomain_target(error, name))
+    except dns.exception.DNSException as error:
+        return Lookup("unresolved", reason=_failure_reason(error))
+    target = _target_text(answer.canonical_name, name)
+    if answer.rrset is None:
+        return Lookup("nodata", canonical_name=target)
+    return Lookup("ok", tuple(_rdata_text(rdata) for rdata in answer.rrset), target)
+
+
+def _rdata_text(rdata: object) -> str:
+    # TXT strings are joined without a separator (RFC 7208 section 3.3); others as text.
+    strings = getattr(rdata, "strings", None)
+    if strings is not None:
+        return b"".join(strings).decode("utf-8", errors="replace")
+    return str(rdata)
+
+
+def _target_text(canonical: dns.name.Name, asked: str) -> str | None:
+    target = canonical.to_text(omit_final_dot=True)
+    return None if target.lower() == asked.lower().rstrip(".") else target
+
+
+def _nxdomain_target(error: dns.resolver.NXDOMAIN, asked: str) -> str | None:
+    try:
+        return _target_text(error.canonical_name, asked)
+    except (TypeError, KeyError):  # an NXDOMAIN built without responses names no target
+        return None
+
+
+def _failure_reason(error: dns.exception.DNSException) -> str:
+    if isinstance(error, dns.exception.Timeout):
+        return "timeout"
+    if isinstance(error, dns.resolver.NoNameservers):
+        return "refused" if "REFUSED" in str(error) else "servfail"
+    return type(error).__name__
+
+
+class DnsSession:
+    """One resolver and one SPF include cache, shared by every domain of a run."""
+
+    def __init__(
+        self, config: DnsConfig, resolver: dns.asyncresolver.Resolver | None = None
+    ) -> None:
+        self.config = config
+        self.resolver = resolver or resolver_for(config)
+        self._shared: dict[tuple[str, str], asyncio.Task[Lookup]] = {}
+
+    def shared_lookup(self, name: str, rdtype: str) -> tuple[asyncio.Task[Lookup], bool]:
+        """The in-flight or finished lookup for (name, type), and whether this call started it."""
+        key = (name.lower().rstrip("."), rdtype)
+        task = self._shared.get(key)
+        if task is not None:
+            return task, False
+        task = asyncio.ensure_future(lookup(self.resolver, name, rdtype))
+        self._shared[key] = task
+        return task, True
+
+    async def collect(self, domain: str) -> DnsFacts:
+        """All DNS facts for one domain."""
+        if not _is_queryable(domain):
+            return DnsFacts(domain=domain, status="invalid", errors=("not a domain name",))
+        return await _DomainCollector(self, domain.rstrip(".")).collect()
+
+
+class _Asker:
+    """Asks on behalf of one domain, counting its questions and noting failed ones."""
+
+    def __init__(self, session: DnsSession) -> None:
+        self.session = session
+        self.questions = 0
+        self.errors: list[str] = []
+
+    async def ask(self, name: str, rdtype: str) -> Lookup:
+        self.questions += 1
+        return self._noted(await lookup(self.session.resolver, name, rdtype), name, rdtype)
+
+    async def ask_shared(self, name: str, rdtype: str) -> Lookup:
+        task, started = self.session.shared_lookup(name, rdtype)
+        self.questions += int(started)
+        return self._noted(await task, name, rdtype)
+
+    def _noted(self, result: Lookup, name: str, rdtype: str) -> Lookup:
+        if result.status == "unresolved":
+            self.errors.append(f"{rdtype} {name}: {result.reason}")
+        return result
+
+
+def _is_queryable(domain: object) -> bool:
+    if not isinstance(domain, str) or not domain.strip(".").strip():
+        return False
+    try:
+        name = dns.name.from_text(domain)
+    except (dns.exception.DNSException, ValueError):
+        return False
+    # Room is needed for "_dmarc." and "selector._domainkey." in front of the domain.
+    return len(name.labels) > 1 and len(name.to_text()) < MAX_DOMAIN_LENGTH
+
+
+# --- one domain -------------------------------------------------------------------------------
+
+
+class _DomainCollector:
+    def __init__(self, session: DnsSession, domain: str) -> None:
+        self.session = session
+        self.domain = domain
+        self.asker = _Asker(session)
+
+    async def collect(self) -> DnsFacts:
+        ask, domain = self.asker.ask, self.domain
+        mx, txt, dmarc, autodiscover = await asyncio.gather(
+            ask(domain, "MX"),
+            ask(domain, "TXT"),
+            ask(f"_dmarc.{domain}", "TXT"),
+            ask(f"autodiscover.{domain}", "CNAME"),
+        )
+        status = _domain_status(mx, txt)
+        if status != "ok":
+            return self._failed(status)
+        records, null_mx = read_mx(mx.texts)
+        hosts = [host for _, host in records]
+        spf, dkim = await asyncio.gather(
+            analyse_spf(domain, txt, self.asker), check_dkim(domain, hosts, self.asker)
+        )
+        policy = dmarc_from_txt(dmarc.texts)
+        return DnsFacts(
+            domain=domain,
+            status="ok",
+            mx=records,
+            null_mx=null_mx,
+            apex_txt=txt.texts,
+            spf=spf,
+            dmarc=policy,
+            dmarc_status=_record_status(dmarc, policy is not None),
+            dkim=dkim,
+            autodiscover_target=_cname_target(autodiscover),
+            errors=tuple(self.asker.errors),
+            questions=self.asker.questions,
+        )
+
+    def _failed(self, status: DomainStatus) -> DnsFacts:
+        # Nothing below the MX question is trustworthy when the domain itself is unknown.
+        unknown: RecordStatus = "unresolved" if status == "unresolved" else "absent"
+        return DnsFacts(
+            domain=self.domain,
+            status=status,
+            spf=SpfAnalysis(status=unknown),
+            dmarc_status=unknown,
+            dkim=DkimResult(status="unresolved" if status == "unresolved" else "not_found"),
+            errors=tuple(self.asker.errors),
+            questions=self.asker.questions,
+        )
+
+
+def _domain_status(mx: Lookup, txt: Lookup) -> DomainStatus:
+    if "nxdomain" in (mx.status, txt.status):
+        return "nxdomain"
+    return "unresolved" if mx.status == "unresolved" else "ok"
+
+
+def _record_status(result: Lookup, found: bool) -> RecordStatus:
+    if found:
+        return "present"
+    return "unresolved" if result.status == "unresolved" else "absent"
+
+
+def _cname_target(result: Lookup) -> str | None:
+    if result.status != "ok" or not result.texts:
+        return None
+    return result.texts[0].rstrip(".") or None
+
+
+def read_mx(texts: Iterable[str]) -> tuple[tuple[tuple[int, str], ...], bool]:
+    """MX rdata text ("10 mx.example.com.") as sorted (preference, host) and the Null MX flag."""
+    records: list[tuple[int, str]] = []
+    null_mx = False
+    for text in texts:
+        preference, _, host = text.partition(" ")
+        if host.strip() == ".":
+            null_mx = True  # RFC 7505: "MX 0 ." says the domain accepts no mail
+            continue
+        if preference.isdigit() and host.strip():
+            records.append((int(preference), host.strip().rstrip(".").lower()))
+    return tuple(sorted(records)), null_mx and not records
+
+
+# --- DKIM -------------------------------------------------------------------------------------
+
+
+async def check_dkim(domain: str, mx_hosts: Sequence[str], asker: _Asker) -> DkimResult:
+    """Try the provider's selectors in one concurrent round, then the common list if needed."""
+    config = asker.session.config
+    first = tuple(dict.fromkeys(config.dkim_selectors(mx_hosts)))
+    results = await _ask_selectors(domain, first, asker)
+    if not any(_has_key(result) for _, result in results):
+        rest = tuple(s for s in config.common_dkim_selectors if s not in first)
+        results += await _ask_selectors(domain, rest, asker)
+    found = [selector for selector, result in results if _has_key(result)]
+    unresolved = [selector for selector, result in results if result.status == "unresolved"]
+    return DkimResult(
+        status=dkim_status(found, unresolved),
+        selectors_checked=tuple(selector for selector, _ in results),
+        selectors_found=tuple(found),
+        cname_targets=tuple(r.canonical_name for _, r in results if r.canonical_name),
+    )
+
+
+async def _ask_selectors(
+    domain: str, selectors: Sequence[str], asker: _Asker
+) -> list[tuple[str, Lookup]]:
+    # TXT (not CNAME) is asked: the server follows a CNAME chain and reports it, so one
+    # question gives both the key and where the selector points.
+    answers = await asyncio.gather(
+        *(asker.ask(f"{selector}._domainkey.{domain}", "TXT") for selector in selectors)
+    )
+    return list(zip(selectors, answers, strict=True))
+
+
+def _has_key(result: Lookup) -> bool:
+    return result.status == "ok" and any(is_dkim_key_record(text) for text in result.texts)
+
+
+# --- SPF --------------------------------------------------------------------------------------
+
+
+async def analyse_spf(domain: str, txt: Lookup, asker: _Asker) -> SpfAnalysis:
+    """The domain's SPF record with its whole include tree's lookup and void-lookup counts."""
+    if txt.status == "unresolved":
+        return SpfAnalysis(status="unresolved")
+    records = find_spf_records(txt.texts)
+    if not records:
+        return SpfAnalysis(status="absent")
+    top = parse_spf(records[0])
+    walk = _SpfWalk(asker)
+    await walk.visit(top, domain, path=(domain.lower(),))
+    return SpfAnalysis(
+        status="present",
+        record=records[0],
+        records_found=len(records),
+        error=walk.error(len(records)),
+        dns_lookups=walk.lookups,
+        void_lookups=walk.voids,
+        includes=tuple(dict.fromkeys(walk.includes)),
+        include_count_top_level=len(top.includes),
+        all_qualifier=top.all_qualifier,
+    )
+
+
+class _SpfWalk:
+    """Follows include/redirect like an SPF evaluator would, counting as RFC 7208 §4.6.4 does.
+
+    Stops at the 11th lookup: an evaluator gives up there, and asking more would cost
+    questions for nothing.
+    """
+
+    def __init__(self, asker: _Asker) -> None:
+        self.asker = asker
+        self.lookups = 0
+        self.voids = 0
+        self.includes: list[str] = []
+        self.loop = False
+        self.missing = 0
+        self.unresolved = 0
+
+    def error(self, records_found: int) -> str | None:
+        return spf_error(
+            records_found=records_found,
+            loop=self.loop,
+            dns_lookups=self.lookups,
+            void_lookups=self.voids,
+            missing_includes=self.missing,
+            unresolved_includes=self.unresolved,
+        )
+
+    async def visit(self, record: SpfRecord, domain: str, path: tuple[str, ...]) -> None:
+        terms = [term for term in record.lookup_terms if term.kind == "mechanism"]
+        if record.redirect and record.all_qualifier is None:
+            terms.append(SpfTerm("modifier", "redirect", record.redirect))  # applies last
+        for term in terms:
+            self.lookups += 1
+            if self.lookups > MAX_DNS_LOOKUPS:
+                return
+            await self._follow(term, _target(term, domain), path)
+
+    async def _follow(self, term: SpfTerm, target: str | None, path: tuple[str, ...]) -> None:
+        if target is None:  # ptr or a macro: cannot be asked without a sender's address
+            return
+        if term.name in ("include", "redirect"):
+            await self._include(target, path)
+        elif term.name == "mx":
+            self.voids += (await self.asker.ask_shared(target, "MX")).void
+        else:  # a, exists
+            self.voids += await self._address_is_void(target)
+
+    async def _address_is_void(self, target: str) -> bool:
+        result = await self.asker.ask_shared(target, "A")
+        if result.status == "nodata":  # an IPv6-only host is not void
+            result = await self.asker.ask_shared(target, "AAAA")
+        return result.void
+
+    async def _include(self, target: str, path: tuple[str, ...]) -> None:
+        if target.lower() in path:
+            self.loop = True
+            return
+        self.includes.append(target)
+        result = await self.asker.ask_shared(target, "TXT")
+        self.voids += result.void
+        self.unresolved += result.status == "unresolved"
+        records = find_spf_records(result.texts)
+        if len(records) != 1:
+            self.missing += result.status != "unresolved"
+            return
+        await self.visit(parse_spf(records[0]), target, (*path, target.lower()))
+
+
+def _target(term: SpfTerm, domain: str) -> str | None:
+    """The name a lookup term asks about, or None when it cannot be asked."""
+    if term.name == "ptr":
+        return None
+    target = (term.value or domain).split("/")[0].rstrip(".")
+    if "%" in target or not _is_queryable(target):
+        return None
+    return target
+
+
+# --- many domains -----------------------------------------------------------------------------
+
+
+async def collect_dns(
+    domain: str, config: DnsConfig, resolver: dns.asyncresolver.Resolver | None = None
+) -> DnsFacts:
+    """All DNS facts for one domain; never raises for a bad name or a failing server."""
+    return await DnsSession(config, resolver).collect(domain)
+
+
+async def collect_many(
+    domains: Iterable[str],
+    config: DnsConfig,
+    concurrency: int,
+    resolver: dns.asyncresolver.Resolver | None = None,
+) -> list[DnsFacts]:
+    """DNS facts for many domains, in input order, with at most ``concurrency`` in flight."""
+    session = DnsSession(config, resolver)
+    gate = asyncio.Semaphore(max(1, concurrency))
+
+    async def one(domain: str) -> DnsFacts:
+        async with gate:
+            return await _collect_guarded(session, domain)
+
+    return list(await asyncio.gather(*(one(domain) for domain in domains)))
+
+
+async def _collect_guarded(session: DnsSession, domain: str) -> DnsFacts:
+    # One domain's surprise must not sink the whole batch; it is logged and marked unresolved.
+    try:
+        return await session.collect(domain)
+    except Exception as error:
+        logger.exception("DNS collection failed unexpectedly for %r", domain)
+        return DnsFacts(domain=str(domain), status="unresolved", errors=(f"internal: {error}",))
