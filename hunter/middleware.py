@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Callable
 
 import structlog
+from django.core.signals import request_finished
 from django.http import HttpRequest, HttpResponse
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -28,12 +29,24 @@ def request_id_from(inbound: str | None) -> str:
     return uuid.uuid4().hex
 
 
+def clear_request_context(**_kwargs: object) -> None:
+    """request_finished receiver: drop the request's log context once the response is closed.
+
+    Django sends request_finished on every close, whether the view returned or raised, so
+    the id of one request never reaches the log lines of the next one on the same thread.
+    """
+    structlog.contextvars.clear_contextvars()
+
+
+request_finished.connect(clear_request_context, dispatch_uid="hunter.clear_request_context")
+
+
 class RequestIdMiddleware:
     """Bind a request id to every log line of the request and return it in X-Request-ID.
 
-    Installed first, so every other middleware and view logs with the id; the structlog
-    context is cleared afterwards, also when something below raises, so an id never leaks
-    into the next request served by the same thread.
+    Installed first, so every other middleware and view logs with the id. The context is
+    cleared when the response is closed (see clear_request_context), not when this method
+    returns: Django writes its own "Not Found" and error lines after the middleware chain.
     """
 
     def __init__(self, get_response: GetResponse) -> None:
@@ -41,12 +54,10 @@ class RequestIdMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request_id = request_id_from(request.headers.get(REQUEST_ID_HEADER))
+        # Clear first as well: a response that was never closed must not leak its context.
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
-        try:
-            response = self.get_response(request)
-        finally:
-            structlog.contextvars.clear_contextvars()
+        response = self.get_response(request)
         response[REQUEST_ID_HEADER] = request_id
         return response
 
