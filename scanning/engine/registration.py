@@ -93,10 +93,8 @@ class Registration:
             return cls(
                 status=_member(data["status"], RegistrationStatus),
                 registrar=_optional_text(data["registrar"]),
-                expires_at=dt.date.fromisoformat(data["expires_at"])
-                if data["expires_at"]
-                else None,
-                nameservers=tuple(str(name) for name in data["nameservers"]),
+                expires_at=_optional_date(data["expires_at"]),
+                nameservers=_names(data["nameservers"]),
                 source=_member(data["source"], RegistrationSource) if data["source"] else None,
                 error=_optional_text(data["error"]),
             )
@@ -115,6 +113,12 @@ def _member(value: object, choices: Any) -> Any:
 
 def _optional_date(value: object) -> dt.date | None:
     return None if value is None else dt.date.fromisoformat(_optional_text(value) or "")
+
+
+def _names(value: object) -> tuple[str, ...]:
+    if not (isinstance(value, list) and all(isinstance(name, str) for name in value)):
+        raise TypeError("nameservers must be a list of names")
+    return tuple(value)
 
 
 def _optional_text(value: object) -> str | None:

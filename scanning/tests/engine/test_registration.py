@@ -249,6 +249,8 @@ def test_negative_entry_round_trips_and_is_not_a_cache_miss():
         {"status": "ok"},
         {"v": 1, "status": "maybe"},
         {**Registration("ok").to_dict(), "v": 0},
+        {**Registration("ok").to_dict(), "nameservers": "ns1.example.com"},
+        {**Registration("ok").to_dict(), "expires_at": 20280813},
     ],
 )
 def test_damaged_cache_entry_reads_as_a_miss(damaged):
