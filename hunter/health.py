@@ -8,12 +8,13 @@ dropping packets) turns into a failed check instead of a probe that never return
 
 from __future__ import annotations
 
+import math
 import os
 import re
+import threading
+import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,11 +70,15 @@ def check_broker(timeout: float) -> None:
     """Open a connection through the Celery app (Redis or the kombu filesystem transport)."""
     from hunter.celery import app
 
-    with app.connection_for_write(connect_timeout=timeout) as connection:
+    # Socket timeouts end a check stuck on a silent Redis; the filesystem transport ignores them.
+    socket_timeouts = {"socket_timeout": timeout, "socket_connect_timeout": timeout}
+    with app.connection_for_write(
+        connect_timeout=timeout, transport_options=socket_timeouts
+    ) as connection:
         # max_retries=0: fail on the first refusal instead of sleeping between retries.
-        connection.ensure_connection(max_retries=0, timeout=timeout)
+        connection.ensure_connection(max_retries=0, timeout=math.ceil(timeout))
         if connection.transport.driver_type == "filesystem":
-            _check_queue_folder(connection.transport_options)
+            _check_queue_folder(connection.transport_options or {})
 
 
 def _check_queue_folder(transport_options: dict[str, Any]) -> None:
@@ -99,25 +104,51 @@ def describe_error(error: BaseException) -> str:
     return text[:ERROR_TEXT_LIMIT]
 
 
-def _result_of(future: Future[None], timeout: float) -> CheckResult:
-    try:
-        future.result(timeout=timeout)
-    except FutureTimeout:
-        return CheckResult(ok=False, error=f"no answer within {timeout:g}s")
-    except Exception as error:
-        return CheckResult(ok=False, error=describe_error(error))
-    return CheckResult(ok=True)
+class _CheckThread(threading.Thread):
+    """Runs one check; a daemon, so a check stuck on a dead socket never blocks shutdown."""
+
+    def __init__(self, name: str, check: Check, timeout: float) -> None:
+        super().__init__(name=f"healthz-{name}", daemon=True)
+        self.check, self.timeout = check, timeout
+        self.result = CheckResult(ok=False, error=f"no answer within {timeout:g}s")
+
+    def run(self) -> None:
+        try:
+            self.check(self.timeout)
+        except Exception as error:
+            self.result = CheckResult(ok=False, error=describe_error(error))
+        else:
+            self.result = CheckResult(ok=True)
+
+
+# One thread per check name at most: while a dependency hangs, probes every few seconds
+# must not pile up a new stuck thread each time.
+_in_flight: dict[str, _CheckThread] = {}
+_in_flight_lock = threading.Lock()
+
+
+def _start(name: str, check: Check, timeout: float) -> _CheckThread | None:
+    with _in_flight_lock:
+        previous = _in_flight.get(name)
+        if previous is not None and previous.is_alive():
+            return None
+        thread = _in_flight[name] = _CheckThread(name, check, timeout)
+    thread.start()
+    return thread
+
+
+def _outcome(thread: _CheckThread | None, deadline: float) -> CheckResult:
+    if thread is None:
+        return CheckResult(ok=False, error="previous check has not answered yet")
+    thread.join(max(0.0, deadline - time.monotonic()))
+    return thread.result
 
 
 def run_checks(checks: dict[str, Check], timeout: float) -> dict[str, CheckResult]:
-    """Run every check in parallel; each gets `timeout` seconds, the whole run about as long."""
-    executor = ThreadPoolExecutor(max_workers=len(checks), thread_name_prefix="healthz")
-    try:
-        futures = {name: executor.submit(check, timeout) for name, check in checks.items()}
-        return {name: _result_of(future, timeout) for name, future in futures.items()}
-    finally:
-        # Don't wait for a hung check: its thread ends when its own socket timeout fires.
-        executor.shutdown(wait=False, cancel_futures=True)
+    """Run the checks in parallel and give them all `timeout` seconds in total."""
+    deadline = time.monotonic() + timeout
+    threads = {name: _start(name, check, timeout) for name, check in checks.items()}
+    return {name: _outcome(thread, deadline) for name, thread in threads.items()}
 
 
 def readiness_response() -> JsonResponse:

@@ -1,0 +1,239 @@
+"""Health probes (SPEC §22) against real services, and against real dead ones.
+
+The failure cases start the app under gunicorn in a subprocess whose settings point at a
+closed port (nothing listens) or at a socket that accepts and never answers, so every
+failure below is a real connection failure, not a simulated one.
+"""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from hunter.health import describe_error, run_checks
+
+pytestmark = pytest.mark.django_db
+STARTUP_DEADLINE_SECONDS = 60
+# Settings that would let the subprocess reach our real services unless a test sets them.
+SERVICE_VARIABLES = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "CELERY_BROKER_URL",
+    "HUNTER_RATELIMIT_REDIS_URL",
+    "SENTRY_DSN",
+)
+
+
+# --- In-process, against the real PostgreSQL and Redis of the test run -----------------------
+
+
+def test_healthz_is_ok_and_names_the_environment(client):
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "environment": settings.HUNTER_ENV}
+
+
+def test_liveness_says_alive(client):
+    response = client.get("/healthz/live")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "alive"}
+
+
+@pytest.mark.parametrize("path", ["/healthz/ready", "/healthz/startup"])
+def test_readiness_and_startup_are_ready_when_every_dependency_answers(client, path):
+    response = client.get(path)
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "ready",
+        "checks": {"database": {"ok": True}, "cache": {"ok": True}, "broker": {"ok": True}},
+    }
+
+
+def test_probes_need_no_login_and_are_never_cached(client):
+    response = client.get("/healthz/ready")
+
+    assert response.status_code == 200
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_probes_refuse_writes(client):
+    assert client.post("/healthz/ready").status_code == 405
+
+
+def test_a_check_that_never_answers_fails_at_the_deadline_instead_of_hanging():
+    release = threading.Event()
+
+    def hanging_check(timeout: float) -> None:
+        release.wait()
+
+    try:
+        results = run_checks({"slow": hanging_check}, timeout=0.2)
+    finally:
+        release.set()
+
+    assert not results["slow"].ok
+    assert results["slow"].error == "no answer within 0.2s"
+
+
+def test_error_text_never_carries_credentials():
+    error = ConnectionError(
+        "could not connect to postgres://hunter:s3cret@db:5432/hunter (password=s3cret)\nmore"
+    )
+
+    text = describe_error(error)
+
+    assert "s3cret" not in text
+    assert text.startswith("ConnectionError: could not connect to postgres://***@db:5432/hunter")
+    assert "more" not in text
+
+
+# --- A real server process with dependencies that are down ------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(url: str) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 (loopback only)
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def _wait_until_serving(process: subprocess.Popen, base_url: str, log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_DEADLINE_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited early: {log.read_text()}")
+        try:
+            _get(f"{base_url}/healthz/live")
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("server did not start")
+
+
+@contextmanager
+def served_app(tmp_path: Path, **environment: str):
+    """The app under gunicorn on a free loopback port, with only the given services set."""
+    env = {key: value for key, value in os.environ.items() if key not in SERVICE_VARIABLES}
+    env.update(HUNTER_ENV="development", HUNTER_VAR_DIR=str(tmp_path), **environment)
+    port = _free_port()
+    command = [sys.executable, "-m", "gunicorn", "hunter.wsgi:application"]
+    command += ["--bind", f"127.0.0.1:{port}", "--workers", "1", "--timeout", "60"]
+    log = tmp_path / "server.log"
+    # A file, not a pipe: a full pipe would block the server mid-test.
+    with log.open("w") as log_file:
+        process = subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, stderr=log_file)
+        try:
+            base_url = f"http://127.0.0.1:{port}"
+            _wait_until_serving(process, base_url, log)
+            yield base_url
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+@pytest.fixture
+def embedded_var(tmp_path):
+    """A var/ directory for embedded mode, with the queue folder the broker check expects."""
+    (tmp_path / "broker" / "queue").mkdir(parents=True)
+    return tmp_path
+
+
+@pytest.fixture
+def closed_port():
+    """A loopback port nobody listens on: connections are refused at once."""
+    return _free_port()
+
+
+@pytest.fixture
+def silent_port():
+    """A loopback port that accepts connections and never answers (a hung dependency)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(16)
+        yield sock.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_embedded_mode_is_ready_without_any_service(embedded_var):
+    with served_app(embedded_var) as base_url:
+        status, body = _get(f"{base_url}/healthz/ready")
+
+    assert status == 200
+    assert body["status"] == "ready"
+
+
+@pytest.mark.slow
+def test_unreachable_database_makes_readiness_503_naming_only_the_database(
+    embedded_var, closed_port
+):
+    database_url = f"postgres://hunter:s3cret-pw@127.0.0.1:{closed_port}/hunter"
+
+    with served_app(embedded_var, DATABASE_URL=database_url) as base_url:
+        status, body = _get(f"{base_url}/healthz/ready")
+        live_status, _ = _get(f"{base_url}/healthz")
+
+    assert status == 503
+    assert body["status"] == "unavailable"
+    assert body["failed"] == ["database"]
+    assert body["checks"]["database"]["ok"] is False
+    assert "OperationalError" in body["checks"]["database"]["error"]
+    assert "s3cret-pw" not in json.dumps(body)
+    assert body["checks"]["cache"] == {"ok": True}
+    assert live_status == 200
+
+
+@pytest.mark.slow
+def test_unreachable_redis_makes_readiness_503_naming_cache_and_broker(embedded_var, closed_port):
+    with served_app(embedded_var, REDIS_URL=f"redis://127.0.0.1:{closed_port}/0") as base_url:
+        status, body = _get(f"{base_url}/healthz/startup")
+
+    assert status == 503
+    assert body["failed"] == ["cache", "broker"]
+    assert body["checks"]["database"] == {"ok": True}
+    assert "Connection" in body["checks"]["cache"]["error"]
+    assert body["checks"]["broker"]["error"]
+
+
+@pytest.mark.slow
+def test_a_redis_that_never_answers_fails_readiness_at_the_deadline(embedded_var, silent_port):
+    environment = {
+        "REDIS_URL": f"redis://127.0.0.1:{silent_port}/0",
+        "HUNTER_HEALTH_CHECK_TIMEOUT": "0.5",
+    }
+
+    with served_app(embedded_var, **environment) as base_url:
+        status, body = _get(f"{base_url}/healthz/ready")
+
+    assert status == 503
+    assert body["checks"]["cache"] == {"ok": False, "error": "no answer within 0.5s"}
+    assert body["checks"]["database"] == {"ok": True}
+
+
+@pytest.mark.slow
+def test_a_missing_broker_queue_folder_in_embedded_mode_is_not_ready(tmp_path):
+    with served_app(tmp_path) as base_url:
+        status, body = _get(f"{base_url}/healthz/ready")
+
+    assert status == 503
+    assert body["failed"] == ["broker"]
+    assert "missing or not writable" in body["checks"]["broker"]["error"]
