@@ -58,6 +58,8 @@ def test_normalize_domain_follows_the_spec_examples(value: str, expected: str) -
         ("xn--mnchen-3ya.de", "xn--mnchen-3ya.de"),
         ("MÜNCHEN.de", "xn--mnchen-3ya.de"),
         ("https://örnek.com.tr:8443/giris", "xn--rnek-4qa.com.tr"),
+        # UTS-46 maps full-width letters and the ideographic full stop before "www." is cut.
+        ("\uff57\uff57\uff57.example.com\u3002", "example.com"),
     ],
 )
 def test_idn_whose_first_label_is_punycode_returns_the_punycode_form(
