@@ -13,6 +13,7 @@ and pass HUNTER_DNS_CONCURRENCY to :func:`collect_many`.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -194,7 +195,7 @@ class DnsSession:
         return await _DomainCollector(self, domain.rstrip(".")).collect()
 
 
-class _Asker:
+class DomainAsker:
     """Asks on behalf of one domain, counting its questions and noting failed ones."""
 
     def __init__(self, session: DnsSession) -> None:
@@ -224,8 +225,9 @@ def _is_queryable(domain: object) -> bool:
         name = dns.name.from_text(domain)
     except (dns.exception.DNSException, ValueError):
         return False
-    # Room is needed for "_dmarc." and "selector._domainkey." in front of the domain.
-    return len(name.labels) > 1 and len(name.to_text()) < MAX_DOMAIN_LENGTH
+    # At least "label.tld" (labels end with the root's empty label), with room left for
+    # "_dmarc." and "selector._domainkey." in front of it.
+    return len(name.labels) > 2 and len(name.to_text()) < MAX_DOMAIN_LENGTH
 
 
 # --- one domain -------------------------------------------------------------------------------
@@ -235,7 +237,7 @@ class _DomainCollector:
     def __init__(self, session: DnsSession, domain: str) -> None:
         self.session = session
         self.domain = domain
-        self.asker = _Asker(session)
+        self.asker = DomainAsker(session)
 
     async def collect(self) -> DnsFacts:
         ask, domain = self.asker.ask, self.domain
@@ -318,13 +320,12 @@ def read_mx(texts: Iterable[str]) -> tuple[tuple[tuple[int, str], ...], bool]:
 # --- DKIM -------------------------------------------------------------------------------------
 
 
-async def check_dkim(domain: str, mx_hosts: Sequence[str], asker: _Asker) -> DkimResult:
+async def check_dkim(domain: str, mx_hosts: Sequence[str], asker: DomainAsker) -> DkimResult:
     """Try the provider's selectors in one concurrent round, then the common list if needed."""
     config = asker.session.config
-    first = tuple(dict.fromkeys(config.dkim_selectors(mx_hosts)))
+    first, rest = selector_rounds(config.dkim_selectors(mx_hosts), config.common_dkim_selectors)
     results = await _ask_selectors(domain, first, asker)
-    if not any(_has_key(result) for _, result in results):
-        rest = tuple(s for s in config.common_dkim_selectors if s not in first)
+    if rest and not any(_has_key(result) for _, result in results):
         results += await _ask_selectors(domain, rest, asker)
     found = [selector for selector, result in results if _has_key(result)]
     unresolved = [selector for selector, result in results if result.status == "unresolved"]
@@ -336,8 +337,25 @@ async def check_dkim(domain: str, mx_hosts: Sequence[str], asker: _Asker) -> Dki
     )
 
 
+def selector_rounds(
+    selectors: Sequence[str], common: Sequence[str]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Split selectors into the provider-specific first round and the common second round.
+
+    The first round is the leading run of selectors that are not common ones; the chooser may
+    append the common list itself or leave it to ``common``. When it leads with common
+    selectors (nothing provider-specific to go on) everything is asked in one round.
+    """
+    ordered = tuple(dict.fromkeys([*selectors, *common]))
+    common_set = set(common)
+    first = tuple(itertools.takewhile(lambda selector: selector not in common_set, ordered))
+    if not first:
+        return ordered, ()
+    return first, ordered[len(first) :]
+
+
 async def _ask_selectors(
-    domain: str, selectors: Sequence[str], asker: _Asker
+    domain: str, selectors: Sequence[str], asker: DomainAsker
 ) -> list[tuple[str, Lookup]]:
     # TXT (not CNAME) is asked: the server follows a CNAME chain and reports it, so one
     # question gives both the key and where the selector points.
@@ -354,7 +372,7 @@ def _has_key(result: Lookup) -> bool:
 # --- SPF --------------------------------------------------------------------------------------
 
 
-async def analyse_spf(domain: str, txt: Lookup, asker: _Asker) -> SpfAnalysis:
+async def analyse_spf(domain: str, txt: Lookup, asker: DomainAsker) -> SpfAnalysis:
     """The domain's SPF record with its whole include tree's lookup and void-lookup counts."""
     if txt.status == "unresolved":
         return SpfAnalysis(status="unresolved")
@@ -384,7 +402,7 @@ class _SpfWalk:
     questions for nothing.
     """
 
-    def __init__(self, asker: _Asker) -> None:
+    def __init__(self, asker: DomainAsker) -> None:
         self.asker = asker
         self.lookups = 0
         self.voids = 0
