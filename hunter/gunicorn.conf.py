@@ -1,0 +1,26 @@
+"""Gunicorn settings for Hunter's web process.
+
+Used by ``manage.py runstack`` and by docker-compose through the same command line
+(``python -m gunicorn --config hunter/gunicorn.conf.py hunter.wsgi:application``), so both
+read their bind address and sizes from the same environment variables.
+"""
+
+from hunter.env import env_int, env_str
+
+bind = [env_str("HUNTER_BIND", "127.0.0.1:8000")]
+workers = env_int("HUNTER_WEB_WORKERS", 2, minimum=1, maximum=64)
+# Threads let one worker keep serving pages while another request waits on the database.
+threads = env_int("HUNTER_WEB_THREADS", 4, minimum=1, maximum=64)
+worker_class = "gthread"
+timeout = env_int("HUNTER_WEB_TIMEOUT", 60, minimum=5, maximum=3600)
+graceful_timeout = 20
+# hunter.middleware writes one line per request with its request id; gunicorn's own access
+# log would repeat each of them without it.
+accesslog = None
+errorlog = "-"
+# gunicorn's control socket sits at one per-user path, so two Hunters on one machine (or a
+# test run beside `make run`) would fight over it; nothing here uses it.
+control_socket_disable = True
+# Recycle workers now and then so a slow leak cannot grow without bound.
+max_requests = 1000
+max_requests_jitter = 100

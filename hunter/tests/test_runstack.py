@@ -1,0 +1,323 @@
+"""`manage.py runstack` runs Hunter end to end; docker-compose runs the same processes."""
+
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+from hunter.management.commands.runstack import (
+    BASE_DIR,
+    beat_command,
+    child_commands,
+    probe_url,
+    web_command,
+    worker_command,
+)
+
+ADMIN_USER = "smoke-admin"
+ADMIN_PASSWORD = "smoke-test-password-4f7c9a"
+START_TIMEOUT = 120.0
+STOP_TIMEOUT = 60.0
+ENV_NAME = re.compile(r"""env_\w+\(\s*["']([A-Z][A-Z0-9_]*)["']""")
+
+
+# --- command lines and configuration files ---------------------------------------------------
+
+
+def test_wildcard_bind_is_probed_on_loopback() -> None:
+    assert probe_url("0.0.0.0:8000") == "http://127.0.0.1:8000/healthz"
+
+
+def test_explicit_bind_is_probed_where_it_listens() -> None:
+    assert probe_url("127.0.0.2:9001") == "http://127.0.0.2:9001/healthz"
+
+
+def test_unix_socket_bind_is_not_probed_over_http() -> None:
+    assert probe_url("unix:/run/hunter.sock") is None
+
+
+def test_stack_runs_web_worker_and_beat_with_this_interpreter() -> None:
+    commands = child_commands()
+
+    assert sorted(commands) == ["beat", "web", "worker"]
+    assert all(argv[0] == sys.executable for argv in commands.values())
+
+
+def test_beat_reads_its_schedule_from_the_database() -> None:
+    assert "django_celery_beat.schedulers:DatabaseScheduler" in beat_command()
+
+
+def compose_services() -> dict[str, dict[str, object]]:
+    document = yaml.safe_load((BASE_DIR / "docker-compose.yml").read_text())
+    return dict(document["services"])
+
+
+def test_compose_file_defines_the_whole_stack() -> None:
+    services = compose_services()
+
+    assert {"postgres", "redis", "setup", "web", "worker", "beat"} <= set(services)
+    assert str(services["postgres"]["image"]).startswith("postgres:15")
+    assert str(services["redis"]["image"]).startswith("redis:7")
+
+
+def test_compose_runs_the_same_commands_as_runstack() -> None:
+    services = compose_services()
+
+    assert services["web"]["command"] == web_command("python")
+    assert services["worker"]["command"] == worker_command("python")
+    assert services["beat"]["command"] == beat_command("python")
+    assert services["setup"]["command"] == ["python", "manage.py", "runstack", "--setup-only"]
+
+
+@pytest.mark.parametrize("name", ["postgres", "redis", "web", "worker"])
+def test_compose_service_has_a_healthcheck(name: str) -> None:
+    assert compose_services()[name]["healthcheck"]
+
+
+@pytest.mark.parametrize("name", ["setup", "web", "worker", "beat"])
+def test_compose_app_services_get_database_and_redis_in_production(name: str) -> None:
+    service = compose_services()[name]
+    environment = service["environment"]
+
+    assert isinstance(environment, dict)
+    assert environment["HUNTER_ENV"] == "production"
+    assert str(environment["DATABASE_URL"]).startswith("postgres://")
+    assert str(environment["REDIS_URL"]).startswith("redis://redis:6379/")
+    assert service["env_file"] == ".env"
+
+
+def names_read_from_env(path: Path) -> set[str]:
+    return set(ENV_NAME.findall(path.read_text()))
+
+
+def test_env_example_documents_every_variable_hunter_reads() -> None:
+    sources = [
+        BASE_DIR / "hunter" / "settings.py",
+        BASE_DIR / "hunter" / "gunicorn.conf.py",
+        BASE_DIR / "hunter" / "management" / "commands" / "ensure_admin.py",
+        BASE_DIR / "hunter" / "management" / "commands" / "runstack.py",
+    ]
+    example = (BASE_DIR / ".env.example").read_text()
+    documented = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]*)=", example, flags=re.MULTILINE))
+
+    read = set().union(*(names_read_from_env(path) for path in sources))
+
+    assert read - documented == set()
+    assert {"HUNTER_ADMIN_USER", "HUNTER_ADMIN_PASSWORD", "HUNTER_BIND"} <= documented
+
+
+# --- the real stack, embedded mode -----------------------------------------------------------
+
+
+@dataclass
+class RunningStack:
+    process: subprocess.Popen[bytes]
+    base_url: str
+    log_path: Path
+    env: dict[str, str]
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def child_pids(self) -> list[int]:
+        return [int(pid) for pid in re.findall(r"^started \w+ \(pid (\d+)\)", self.output(), re.M)]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def embedded_env(var_dir: Path, port: int) -> dict[str, str]:
+    """This environment minus every server-mode variable, plus a private var dir and port."""
+    server_mode = {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "HUNTER_RATELIMIT_REDIS_URL"}
+    env = {key: value for key, value in os.environ.items() if key not in server_mode}
+    env.update(
+        HUNTER_ENV="development",
+        HUNTER_VAR_DIR=str(var_dir),
+        HUNTER_BIND=f"127.0.0.1:{port}",
+        HUNTER_ADMIN_USER=ADMIN_USER,
+        HUNTER_ADMIN_PASSWORD=ADMIN_PASSWORD,
+        HUNTER_WORKER_CONCURRENCY="1",
+        HUNTER_WEB_WORKERS="1",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def start_stack(var_dir: Path, log_name: str) -> RunningStack:
+    port = free_port()
+    env = embedded_env(var_dir, port)
+    log_path = var_dir / log_name
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "runstack", "--grace", "20"],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    stack = RunningStack(process, f"http://127.0.0.1:{port}", log_path, env)
+    wait_until_announced(stack)
+    return stack
+
+
+def wait_until_announced(stack: RunningStack) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if "Hunter is running at" in stack.output():
+            return
+        if stack.process.poll() is not None:
+            pytest.fail(f"runstack exited during start-up:\n{stack.output()[-4000:]}")
+        time.sleep(0.3)
+    pytest.fail(f"runstack never announced its URL:\n{stack.output()[-4000:]}")
+
+
+def process_group_alive(pid: int) -> bool:
+    try:
+        os.killpg(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def stop_stack(stack: RunningStack) -> int:
+    if stack.process.poll() is None:
+        stack.process.send_signal(signal.SIGINT)
+    try:
+        return stack.process.wait(timeout=STOP_TIMEOUT)
+    finally:
+        if stack.process.poll() is None:
+            stack.process.kill()
+        for pid in stack.child_pids():
+            if process_group_alive(pid):
+                os.killpg(pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="module")
+def var_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("hunter-var")
+
+
+@pytest.fixture(scope="module")
+def embedded_stack(var_dir: Path) -> Iterator[RunningStack]:
+    stack = start_stack(var_dir, "runstack.log")
+    try:
+        yield stack
+    finally:
+        stop_stack(stack)
+
+
+def fetch(
+    opener: urllib.request.OpenerDirector, url: str, data: bytes | None = None
+) -> tuple[int, str, str]:
+    with opener.open(url, data=data, timeout=10) as response:
+        return response.status, response.geturl(), response.read().decode()
+
+
+@pytest.mark.slow
+def test_embedded_stack_is_ready(embedded_stack: RunningStack) -> None:
+    status, _, body = fetch(
+        urllib.request.build_opener(), f"{embedded_stack.base_url}/healthz/ready"
+    )
+
+    assert status == 200
+    assert '"ready"' in body
+
+
+@pytest.mark.slow
+def test_embedded_stack_renders_the_login_page(embedded_stack: RunningStack) -> None:
+    status, _, body = fetch(
+        urllib.request.build_opener(), f"{embedded_stack.base_url}/accounts/login/"
+    )
+
+    assert status == 200
+    assert 'name="csrfmiddlewaretoken"' in body
+    assert 'name="password"' in body
+
+
+@pytest.mark.slow
+def test_configured_admin_can_sign_in_to_the_admin_site(embedded_stack: RunningStack) -> None:
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+    login_url = f"{embedded_stack.base_url}/admin/login/?next=/admin/"
+    _, _, form = fetch(opener, login_url)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)
+    assert token, form
+    fields = {"csrfmiddlewaretoken": token.group(1), "username": ADMIN_USER}
+    fields |= {"password": ADMIN_PASSWORD, "next": "/admin/"}
+
+    status, final_url, page = fetch(opener, login_url, urllib.parse.urlencode(fields).encode())
+
+    assert status == 200
+    assert urllib.parse.urlsplit(final_url).path == "/admin/"
+    assert 'id="logout-form"' in page
+
+
+@pytest.mark.slow
+def test_embedded_worker_runs_a_task_through_the_filesystem_broker(
+    embedded_stack: RunningStack,
+) -> None:
+    script = "from hunter.tasks import ping; print(ping.delay().get(timeout=60)['pong'])"
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", script],
+        cwd=BASE_DIR,
+        env=embedded_stack.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.stdout.strip().splitlines()[-1:] == ["pong"], result.stderr[-2000:]
+
+
+@pytest.mark.slow
+def test_second_run_is_idempotent_and_ctrl_c_stops_every_child(
+    embedded_stack: RunningStack, var_dir: Path
+) -> None:
+    # A second stack on the same var dir: migrations and admin are already in place.
+    stack = start_stack(var_dir, "second-runstack.log")
+    children = stack.child_pids()
+
+    exit_code = stop_stack(stack)
+
+    assert exit_code == 0, stack.output()[-4000:]
+    assert len(children) == 3
+    assert [pid for pid in children if process_group_alive(pid)] == []
+    assert "admin account" not in stack.output()
+    assert "Hunter stopped." in stack.output()
+
+
+@pytest.mark.slow
+def test_a_child_that_dies_stops_the_stack_with_a_failure(
+    embedded_stack: RunningStack, var_dir: Path
+) -> None:
+    stack = start_stack(var_dir, "crash-runstack.log")
+    web, worker, beat = stack.child_pids()
+
+    os.kill(worker, signal.SIGKILL)
+    exit_code = stack.process.wait(timeout=STOP_TIMEOUT)
+    stop_stack(stack)
+
+    assert exit_code != 0
+    assert "worker exited unexpectedly" in stack.output()
+    assert not process_group_alive(web)
+    assert not process_group_alive(beat)
