@@ -386,7 +386,7 @@ class Tag(models.Model):
     source = models.CharField(
         max_length=20, choices=TagSource, default=TagSource.MANUAL, db_index=True
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -403,7 +403,7 @@ class Note(models.Model):
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="notes")
     note = models.TextField()
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -420,7 +420,7 @@ class Favorite(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="favorites"
     )
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="favorites")
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
