@@ -57,7 +57,9 @@ def bind_task_context(task_id: str | None = None, task: Task | None = None, **_:
     """task_prerun: bind the carried request id (or a new one) for the task's duration."""
     if task_id is None or task is None:
         return
-    request_id = request_id_of(task) or new_request_id()
+    # A task run eagerly inside a request keeps that request's id; worker contexts are
+    # empty between tasks (postrun resets them), so there a missing id means a fresh one.
+    request_id = request_id_of(task) or current_request_id() or new_request_id()
     _bound_tokens[task_id] = structlog.contextvars.bind_contextvars(
         request_id=request_id, task_id=task_id
     )

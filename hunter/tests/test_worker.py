@@ -10,13 +10,42 @@ from celery.result import AsyncResult
 from django.db import transaction
 from django_celery_results.models import TaskResult
 
+from hunter.request_context import REQUEST_ID_HEADER, attach_request_id
 from hunter.tasks import ping
 from hunter.testing.celery_worker import CeleryWorkerProcess
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 RESULT_TIMEOUT = 30
 
 
+def test_publishing_inside_a_request_puts_its_id_in_the_message_headers() -> None:
+    headers: dict[str, object] = {}
+
+    with structlog.contextvars.bound_contextvars(request_id="req-1"):
+        attach_request_id(headers=headers)
+
+    assert headers[REQUEST_ID_HEADER] == "req-1"
+
+
+def test_publishing_outside_a_request_adds_no_header() -> None:
+    structlog.contextvars.clear_contextvars()
+    headers: dict[str, object] = {}
+
+    attach_request_id(headers=headers)
+
+    assert REQUEST_ID_HEADER not in headers
+
+
+def test_eager_task_keeps_the_request_id_of_the_code_that_runs_it() -> None:
+    with structlog.contextvars.bound_contextvars(request_id="outer"):
+        answer = ping.apply().get()
+        context_after = structlog.contextvars.get_contextvars()
+
+    assert answer["request_id"] == "outer"
+    assert context_after == {"request_id": "outer"}
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
 def test_ping_task_makes_a_round_trip_through_the_worker(
     celery_worker_process: CeleryWorkerProcess,
 ) -> None:
@@ -28,6 +57,8 @@ def test_ping_task_makes_a_round_trip_through_the_worker(
     assert TaskResult.objects.get(task_id=result.id).status == "SUCCESS"
 
 
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
 def test_request_id_bound_when_enqueueing_arrives_in_the_task(
     celery_worker_process: CeleryWorkerProcess,
 ) -> None:
@@ -37,6 +68,8 @@ def test_request_id_bound_when_enqueueing_arrives_in_the_task(
     assert result.get(timeout=RESULT_TIMEOUT)["request_id"] == "abc123"
 
 
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
 def test_task_enqueued_without_request_id_gets_a_fresh_one_in_the_worker(
     celery_worker_process: CeleryWorkerProcess,
 ) -> None:
@@ -50,6 +83,8 @@ def test_task_enqueued_without_request_id_gets_a_fresh_one_in_the_worker(
     assert first != second
 
 
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
 def test_task_enqueued_on_commit_of_a_rolled_back_transaction_never_runs(
     celery_worker_process: CeleryWorkerProcess,
 ) -> None:
@@ -66,6 +101,8 @@ def test_task_enqueued_on_commit_of_a_rolled_back_transaction_never_runs(
     assert AsyncResult(doomed_id).state == "PENDING"
 
 
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
 def test_task_enqueued_on_commit_of_a_committed_transaction_runs(
     celery_worker_process: CeleryWorkerProcess,
 ) -> None:
@@ -77,6 +114,8 @@ def test_task_enqueued_on_commit_of_a_committed_transaction_runs(
     assert AsyncResult(sent[0]).get(timeout=RESULT_TIMEOUT)["pong"] == "pong"
 
 
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
 def test_worker_can_be_killed_and_restarted(celery_worker_process: CeleryWorkerProcess) -> None:
     first_pid = celery_worker_process.pid
 
