@@ -40,17 +40,38 @@ def _related_or_none(company: models.Company, name: str) -> Any:
         return None
 
 
+_DMARC_FIELDS = (
+    "dmarc_policy",
+    "dmarc_subdomain_policy",
+    "dmarc_coverage",
+    "dmarc_testing",
+    "dmarc_record",
+)
+_REGISTRATION_FIELDS = (
+    "registration_status",
+    "registration_source",
+    "registrar",
+    "expires_at",
+    "nameservers",
+    "registration_error",
+)
+
+
 class DomainSignalsInline(ReadOnlyAdminMixin, admin.StackedInline):
     model = models.DomainSignals
     can_delete = False
     fieldsets = [
-        (None, {"fields": ["dns_status", "registration_status", "scanned_at"]}),
-        ("Mail", {"fields": ["provider", "gateway", "tenant_initial_domain", "mx_root", "mx"]}),
-        ("Mail (more)", {"fields": ["null_mx", "mixed_vendors", "local_provider", "evidence"]}),
-        ("SPF", {"fields": ["spf", "spf_record", "spf_dns_lookups", "spf_error"]}),
-        ("DKIM", {"fields": ["dkim", "dkim_selectors", "dkim_selectors_checked"]}),
-        ("DMARC", {"fields": ["dmarc_policy", "dmarc_coverage", "dmarc_record", "dmarc_testing"]}),
-        ("Registration", {"fields": ["registrar", "expires_at", "nameservers"]}),
+        (None, {"fields": ["dns_status", "scan_message", "dns_errors", "scanned_at"]}),
+        ("Provider", {"fields": ["provider", "gateway", "provider_inferred", "evidence"]}),
+        ("Mail", {"fields": ["mx_root", "mx", "null_mx", "mixed_vendors", "local_provider"]}),
+        ("Tenant", {"fields": ["tenant_size", "tenant_initial_domain", "autodiscover_target"]}),
+        (
+            "SPF",
+            {"fields": ["spf", "spf_record", "spf_dns_lookups", "spf_void_lookups", "spf_error"]},
+        ),
+        ("DKIM", {"fields": ["dkim", "dkim_selectors", "dkim_selectors_checked", "dkim_message"]}),
+        ("DMARC", {"fields": _DMARC_FIELDS}),
+        ("Registration", {"fields": _REGISTRATION_FIELDS}),
     ]
 
 
@@ -58,7 +79,7 @@ class LeadScoreInline(ReadOnlyAdminMixin, admin.StackedInline):
     model = models.LeadScore
     can_delete = False
     fields = [
-        ("readiness_score", "segment", "priority_score"),
+        ("readiness_score", "segment", "priority_score", "hard_fail"),
         ("technical_heat", "commercial_segment", "commercial_heat"),
         ("priority_category", "priority_label"),
         "reason",
@@ -156,6 +177,7 @@ class DomainSignalsAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["company"]
     search_fields = ["company__domain", "mx_root", "gateway", "registrar"]
     date_hierarchy = "scanned_at"
+    fieldsets = [("Company", {"fields": ["company"]}), *DomainSignalsInline.fieldsets]
 
 
 @admin.register(models.LeadScore)

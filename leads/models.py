@@ -125,8 +125,14 @@ class DomainSignals(models.Model):
     registration_status = models.CharField(
         max_length=20, choices=RegistrationStatus, default=RegistrationStatus.PENDING
     )
+    scan_message = models.TextField(blank=True, help_text="Why the scan is not ok, in words")
+    dns_errors = models.JSONField(default=list, blank=True)
     provider = models.CharField(max_length=50, choices=Provider, blank=True, db_index=True)
     gateway = models.CharField(max_length=100, blank=True, db_index=True)
+    provider_inferred = models.BooleanField(
+        default=False, help_text="Provider inferred from SPF/DKIM/TXT evidence behind a gateway"
+    )
+    autodiscover_target = models.CharField(max_length=255, blank=True)
     tenant_size = models.CharField(max_length=50, choices=TenantSize, blank=True)
     tenant_initial_domain = models.CharField(max_length=255, blank=True)
     local_provider = models.CharField(max_length=255, blank=True, db_index=True)
@@ -137,10 +143,12 @@ class DomainSignals(models.Model):
     spf = models.BooleanField(null=True, db_index=True)
     spf_record = models.TextField(blank=True)
     spf_dns_lookups = models.PositiveSmallIntegerField(null=True, blank=True)
+    spf_void_lookups = models.PositiveSmallIntegerField(null=True, blank=True)
     spf_error = models.TextField(blank=True)
     dkim = models.BooleanField(null=True, db_index=True)
     dkim_selectors = models.JSONField(default=list, blank=True, help_text="Selectors found")
     dkim_selectors_checked = models.JSONField(default=list, blank=True)
+    dkim_message = models.TextField(blank=True, help_text='e.g. "not found among 6 selectors"')
     dmarc_policy = models.CharField(max_length=20, choices=DmarcPolicy, blank=True, db_index=True)
     dmarc_coverage = models.PositiveSmallIntegerField(null=True, blank=True, db_index=True)
     dmarc_record = models.TextField(blank=True)
@@ -149,6 +157,8 @@ class DomainSignals(models.Model):
     registrar = models.CharField(max_length=255, blank=True)
     expires_at = models.DateField(null=True, blank=True, db_index=True)
     nameservers = models.JSONField(default=list, blank=True)
+    registration_source = models.CharField(max_length=20, blank=True, help_text="rdap or whois")
+    registration_error = models.TextField(blank=True)
     evidence = models.JSONField(default=list, blank=True, help_text="Why the provider was chosen")
     scanned_at = models.DateTimeField(default=timezone.now, db_index=True)
 
@@ -182,6 +192,7 @@ class LeadScore(models.Model):
         max_length=50, choices=Segment, null=True, blank=True, db_index=True
     )
     reason = models.TextField(blank=True)
+    hard_fail = models.BooleanField(default=False, help_text="Forced to 0 (e.g. no MX)")
     breakdown = models.JSONField(default=list, blank=True, help_text="Score reasons, in order")
     technical_heat = models.CharField(  # noqa: DJ001
         max_length=20, choices=TechnicalHeat, null=True, blank=True, db_index=True
