@@ -25,6 +25,7 @@ from scanning.engine.domains import clean_host, extract_mx_root, is_within
 from scanning.engine.rules import PROVIDERS_PATH, read_json_document
 
 ONMICROSOFT = "onmicrosoft.com"
+MODERN_DKIM_SUFFIX = "dkim.mail.microsoft"
 NamedSuffixes = tuple[tuple[str, tuple[str, ...]], ...]
 
 
@@ -315,12 +316,18 @@ def infer_provider(clues: Iterable[Clue], table: ProviderTable | None = None) ->
 def tenant_initial_domain(dkim_cname_targets: Iterable[str]) -> str | None:
     """``<tenant>.onmicrosoft.com`` read from an M365 DKIM CNAME target, or None.
 
-    ``selector1-contoso-com._domainkey.contoso.onmicrosoft.com`` -> ``contoso.onmicrosoft.com``.
+    Classic targets name it outright: ``selector1-contoso-com._domainkey.contoso.onmicrosoft.com``
+    -> ``contoso.onmicrosoft.com``. Newer ones put the initial domain's prefix right after
+    ``_domainkey``: ``selector1-contoso-com._domainkey.contoso.n-v1.dkim.mail.microsoft`` ->
+    ``contoso.onmicrosoft.com``.
     """
     for target in (clean_host(t) for t in dkim_cname_targets):
         labels = target.split(".")
         if is_within(target, ONMICROSOFT) and len(labels) >= 3 and labels[-3]:
             return ".".join(labels[-3:])
+        if is_within(target, MODERN_DKIM_SUFFIX) and "_domainkey" in labels[:-5]:
+            prefix = labels[labels.index("_domainkey") + 1]
+            return f"{prefix}.{ONMICROSOFT}"
     return None
 
 

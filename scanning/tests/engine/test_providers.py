@@ -137,7 +137,7 @@ def test_gateway_mx_with_new_style_microsoft_dkim_cname_is_m365() -> None:
     target = "selector1-contoso-com._domainkey.contoso.n-v1.dkim.mail.microsoft"
     verdict = decide_provider(ProviderEvidence(mx_hosts=MIMECAST, dkim_cname_targets=(target,)))
     assert verdict.provider == "M365"
-    assert verdict.tenant_initial_domain is None
+    assert verdict.tenant_initial_domain == "contoso.onmicrosoft.com"
 
 
 def test_gateway_mx_with_outlook_autodiscover_is_m365() -> None:
@@ -263,7 +263,11 @@ def test_no_mx_is_unknown() -> None:
             "fabrikam.onmicrosoft.com",
         ),
         (("onmicrosoft.com",), None),
-        (("selector1-contoso-com._domainkey.contoso.n-v1.dkim.mail.microsoft",), None),
+        (
+            ("selector1-contoso-com._domainkey.contoso.n-v1.dkim.mail.microsoft",),
+            "contoso.onmicrosoft.com",
+        ),
+        (("n-v1.dkim.mail.microsoft",), None),
         ((), None),
     ],
 )

@@ -1,0 +1,280 @@
+"""One scan, end to end: from what a user typed to a scored lead, for many inputs at once.
+
+This is the engine's front door. It normalises every input, asks DNS and registration data for
+each distinct domain concurrently (bounded), then makes the pure decisions: provider behind
+the MX (and behind a gateway), score, segment and P-model. The CLI, the Celery jobs and the API
+call :func:`scan_many` and store or print what it returns; nothing here touches Django.
+
+An unknown is not a no: when DNS did not answer a question the scan needs, the result is
+``unresolved`` with no score, so a later scan can settle it instead of filing the lead wrongly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from scanning.engine.dns import DnsConfig, DnsFacts, collect_many
+from scanning.engine.normalize import normalize_domain_checked
+from scanning.engine.providers import ProviderEvidence, ProviderVerdict, decide_provider
+from scanning.engine.registration import (
+    Registration,
+    RegistrationConfig,
+    lookup_registrations,
+)
+from scanning.engine.rules import Rules, load_rules
+from scanning.engine.scoring import ScoreInput, ScoreResult, invalid_input_result, score_lead
+
+ScanStatus = Literal["ok", "invalid", "nxdomain", "unresolved"]
+DISABLED_REGISTRATION = Registration(status="disabled")
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Everything a scan needs to know, built by the caller (from Django settings or flags)."""
+
+    dns: DnsConfig = field(default_factory=DnsConfig)
+    registration: RegistrationConfig = field(default_factory=RegistrationConfig)
+    dns_concurrency: int = 200
+    registration_concurrency: int = 10
+    rules: Rules = field(default_factory=load_rules)
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """The outcome for one input: status, the facts read, and the decisions made from them.
+
+    ``domain`` is "" for an invalid input. ``score`` is None only for ``unresolved``: an
+    invalid input or a domain with no mail still gets the Cold / NO_GO / P6 verdict.
+    """
+
+    input: str
+    domain: str
+    status: ScanStatus
+    message: str | None
+    dns: DnsFacts | None
+    verdict: ProviderVerdict | None
+    score: ScoreResult | None
+    registration: Registration
+
+    def to_record(self) -> dict[str, Any]:
+        """A JSON-safe dict: the CLI's output line and the shape the jobs persist."""
+        return {
+            "input": self.input,
+            "domain": self.domain or None,
+            "status": self.status,
+            "message": self.message,
+            **_verdict_record(self.verdict),
+            **_dns_record(self.dns),
+            **_score_record(self.score),
+            **_registration_record(self.registration),
+            "evidence": list(self.verdict.evidence) if self.verdict else [],
+        }
+
+
+async def scan_many(inputs: Sequence[str], config: EngineConfig) -> list[ScanResult]:
+    """Scan every input (in input order); each distinct domain is looked up once."""
+    normalised = [normalize_domain_checked(value) for value in inputs]
+    domains = list(dict.fromkeys(n.domain for n in normalised if n.domain))
+    facts, registrations = await asyncio.gather(
+        collect_many(domains, config.dns, config.dns_concurrency),
+        _registrations(domains, config),
+    )
+    facts_by_domain = dict(zip(domains, facts, strict=True))
+    results = []
+    for raw, outcome in zip(inputs, normalised, strict=True):
+        if not outcome.domain:
+            results.append(invalid_result(str(raw), outcome.reason or "invalid", config.rules))
+            continue
+        registration = registrations.get(outcome.domain, DISABLED_REGISTRATION)
+        results.append(
+            decide(str(raw), facts_by_domain[outcome.domain], registration, config.rules)
+        )
+    return results
+
+
+def scan_many_sync(inputs: Sequence[str], config: EngineConfig) -> list[ScanResult]:
+    """:func:`scan_many` for synchronous callers (a CLI, a Celery task); not inside a loop."""
+    return asyncio.run(scan_many(inputs, config))
+
+
+async def _registrations(domains: list[str], config: EngineConfig) -> dict[str, Registration]:
+    if not config.registration.enabled or not domains:
+        return {}
+    return await lookup_registrations(
+        domains, config.registration, concurrency=config.registration_concurrency
+    )
+
+
+def invalid_result(raw: str, reason: str, rules: Rules) -> ScanResult:
+    """An input that is not a domain: no lookups, the invalid-input verdict and the reason."""
+    return ScanResult(
+        input=raw,
+        domain="",
+        status="invalid",
+        message=f"not a valid domain: {reason}",
+        dns=None,
+        verdict=None,
+        score=invalid_input_result(reason, rules),
+        registration=DISABLED_REGISTRATION,
+    )
+
+
+def decide(raw: str, facts: DnsFacts, registration: Registration, rules: Rules) -> ScanResult:
+    """The pure decisions for one domain from the facts read about it."""
+    if facts.status == "invalid":
+        return invalid_result(raw, "not a domain name", rules)
+    unknown = unresolved_parts(facts)
+    verdict = decide_provider(provider_evidence(facts)) if facts.status == "ok" else None
+    if unknown:
+        status: ScanStatus = "unresolved"
+        message = "DNS did not answer for: " + ", ".join(unknown)
+        score = None
+    else:
+        status = "nxdomain" if facts.status == "nxdomain" else "ok"
+        message = "the domain does not exist in DNS" if status == "nxdomain" else None
+        score = score_lead(score_input(facts, verdict), rules)
+    return ScanResult(raw, facts.domain, status, message, facts, verdict, score, registration)
+
+
+def unresolved_parts(facts: DnsFacts) -> list[str]:
+    """The parts of the scan DNS left unknown; any of them keeps the lead unscored.
+
+    A DKIM selector that timed out does not count when another selector already has a key:
+    the signal is known to be present.
+    """
+    if facts.status == "unresolved":
+        return ["MX"]
+    if facts.status != "ok":
+        return []
+    parts = []
+    if facts.spf.status == "unresolved":
+        parts.append("SPF")
+    if facts.dmarc_status == "unresolved":
+        parts.append("DMARC")
+    if facts.dkim.status == "unresolved" and not facts.dkim.present:
+        parts.append("DKIM")
+    return parts
+
+
+def provider_evidence(facts: DnsFacts) -> ProviderEvidence:
+    """What provider detection reads from the DNS facts."""
+    return ProviderEvidence(
+        mx_hosts=facts.mx_hosts,
+        spf_includes=facts.spf.includes,
+        dkim_cname_targets=facts.dkim.cname_targets,
+        autodiscover_target=facts.autodiscover_target,
+        apex_txt=facts.apex_txt,
+    )
+
+
+def score_input(facts: DnsFacts, verdict: ProviderVerdict | None) -> ScoreInput:
+    """The scorer's inputs. A DMARC policy in test mode (``t=y``) scores as ``none``: it
+    enforces nothing, whatever ``p`` says."""
+    dmarc = facts.dmarc
+    policy = dmarc.policy if dmarc else None
+    if dmarc and dmarc.testing:
+        policy = "none"
+    return ScoreInput(
+        provider=verdict.provider if verdict else "Unknown",
+        mx_hosts=facts.mx_hosts,
+        spf=facts.spf.present,
+        dkim=facts.dkim.present,
+        dmarc_policy=policy,
+        spf_record=facts.spf.record,
+        domain_exists=facts.status != "nxdomain",
+        accepts_mail=not facts.null_mx,
+    )
+
+
+# --- the output record ---------------------------------------------------------------------
+
+
+def _verdict_record(verdict: ProviderVerdict | None) -> dict[str, Any]:
+    return {
+        "provider": verdict.provider if verdict else None,
+        "gateway": verdict.gateway if verdict else None,
+        "provider_inferred_behind_gateway": verdict.inferred_from_gateway if verdict else False,
+        "tenant_size": verdict.tenant_size if verdict else None,
+        "tenant_initial_domain": verdict.tenant_initial_domain if verdict else None,
+        "local_provider": verdict.local_provider if verdict else None,
+        "mx_root": verdict.mx_root if verdict else None,
+        "mixed_vendors": list(verdict.mixed_vendors) if verdict else [],
+    }
+
+
+def _dns_record(facts: DnsFacts | None) -> dict[str, Any]:
+    if facts is None:
+        return dict.fromkeys(_DNS_KEYS)
+    dmarc = facts.dmarc
+    return {
+        "mx": list(facts.mx_hosts),
+        "mx_records": [{"preference": pref, "host": host} for pref, host in facts.mx],
+        "null_mx": facts.null_mx,
+        "spf": _known(facts.spf.present, facts.spf.status == "unresolved"),
+        "spf_record": facts.spf.record,
+        "spf_dns_lookups": facts.spf.dns_lookups,
+        "spf_void_lookups": facts.spf.void_lookups,
+        "spf_error": facts.spf.error,
+        "dkim": _known(facts.dkim.present, facts.dkim.status == "unresolved"),
+        "dkim_selectors": list(facts.dkim.selectors_found),
+        "dkim_selectors_checked": list(facts.dkim.selectors_checked),
+        "dkim_message": facts.dkim.message,
+        "dmarc_policy": dmarc.policy if dmarc else None,
+        "dmarc_coverage": dmarc.coverage if dmarc else None,
+        "dmarc_record": dmarc.raw if dmarc else None,
+        "dmarc_testing": dmarc.testing if dmarc else False,
+        "dmarc_subdomain_policy": dmarc.subdomain_policy if dmarc else None,
+        "autodiscover": facts.autodiscover_target,
+        "dns_errors": list(facts.errors),
+    }
+
+
+def _known(present: bool, unresolved: bool) -> bool | None:
+    # A signal DNS did not answer for is unknown (None), not absent (False).
+    return True if present else (None if unresolved else False)
+
+
+_DNS_KEYS = (
+    "mx mx_records null_mx spf spf_record spf_dns_lookups spf_void_lookups spf_error dkim "
+    "dkim_selectors dkim_selectors_checked dkim_message dmarc_policy dmarc_coverage "
+    "dmarc_record dmarc_testing dmarc_subdomain_policy autodiscover dns_errors"
+).split()
+
+
+def _score_record(score: ScoreResult | None) -> dict[str, Any]:
+    if score is None:
+        return dict.fromkeys(_SCORE_KEYS) | {"reasons": [], "hard_fail": False}
+    return {
+        "score": score.score,
+        "segment": score.segment,
+        "reason": score.reason,
+        "reasons": [{"rule": key, "points": points} for key, points in score.breakdown],
+        "hard_fail": score.hard_fail,
+        "priority_score": score.priority_score,
+        "technical_heat": score.technical_heat,
+        "commercial_segment": score.commercial_segment,
+        "commercial_heat": score.commercial_heat,
+        "priority_category": score.priority_category,
+        "priority_label": score.priority_label,
+        "rules_hash": score.rules_hash,
+    }
+
+
+_SCORE_KEYS = (
+    "score segment reason priority_score technical_heat commercial_segment commercial_heat "
+    "priority_category priority_label rules_hash"
+).split()
+
+
+def _registration_record(registration: Registration) -> dict[str, Any]:
+    return {
+        "registration_status": registration.status,
+        "registrar": registration.registrar,
+        "expires_at": registration.expires_at.isoformat() if registration.expires_at else None,
+        "nameservers": list(registration.nameservers),
+        "registration_source": registration.source,
+        "registration_error": registration.error,
+    }
