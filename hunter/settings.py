@@ -178,6 +178,12 @@ HUNTER_REGISTRATION_ENABLED = env_bool("HUNTER_REGISTRATION_ENABLED", True)
 HUNTER_RDAP_TIMEOUT = env_float("HUNTER_RDAP_TIMEOUT", 3.0, minimum=0.05, maximum=60)
 HUNTER_WHOIS_TIMEOUT = env_float("HUNTER_WHOIS_TIMEOUT", 5.0, minimum=0.05, maximum=60)
 HUNTER_RDAP_BASE_URL = env_str("HUNTER_RDAP_BASE_URL")
+HUNTER_RDAP_BOOTSTRAP_URL = env_str(
+    "HUNTER_RDAP_BOOTSTRAP_URL", "https://data.iana.org/rdap/dns.json"
+)
+HUNTER_REGISTRATION_CONCURRENCY = env_int(
+    "HUNTER_REGISTRATION_CONCURRENCY", 10, minimum=1, maximum=200
+)
 HUNTER_WHOIS_SERVER = env_str("HUNTER_WHOIS_SERVER")
 
 # --- People, language, pages --------------------------------------------------------------------
