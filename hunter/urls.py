@@ -6,13 +6,6 @@ from django.urls import include, path
 
 from hunter import health, views
 
-health_patterns = [
-    path("", health.healthz, name="healthz"),
-    path("/live", health.live, name="healthz-live"),
-    path("/ready", health.ready, name="healthz-ready"),
-    path("/startup", health.startup, name="healthz-startup"),
-]
-
 urlpatterns = [
     path("", views.home, name="home"),
     path(
@@ -24,5 +17,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     # Unversioned and open (SPEC §22): probes and load balancers carry no session.
-    path("healthz", include(health_patterns)),
+    path("healthz", health.healthz, name="healthz"),
+    path("healthz/live", health.live, name="healthz-live"),
+    path("healthz/ready", health.ready, name="healthz-ready"),
+    path("healthz/startup", health.startup, name="healthz-startup"),
 ]

@@ -134,10 +134,12 @@ def _wait_until_serving(process: subprocess.Popen, base_url: str, log: Path) -> 
 def served_app(tmp_path: Path, **environment: str):
     """The app under gunicorn on a free loopback port, with only the given services set."""
     env = {key: value for key, value in os.environ.items() if key not in SERVICE_VARIABLES}
-    env.update(HUNTER_ENV="development", HUNTER_VAR_DIR=str(tmp_path), **environment)
     port = _free_port()
-    command = [sys.executable, "-m", "gunicorn", "hunter.wsgi:application"]
-    command += ["--bind", f"127.0.0.1:{port}", "--workers", "1", "--timeout", "60"]
+    env.update(HUNTER_ENV="development", HUNTER_VAR_DIR=str(tmp_path), HUNTER_WEB_WORKERS="1")
+    env.update(HUNTER_BIND=f"127.0.0.1:{port}", **environment)
+    # The production gunicorn configuration, so the probes are tested as they will be served.
+    command = [sys.executable, "-m", "gunicorn", "--config", "hunter/gunicorn.conf.py"]
+    command += ["hunter.wsgi:application"]
     log = tmp_path / "server.log"
     # A file, not a pipe: a full pipe would block the server mid-test.
     with log.open("w") as log_file:
