@@ -201,3 +201,18 @@ def resolve_input_domain(
         if outcome.reason != REASON_EMPTY:
             return NormalizedDomain("", outcome.reason, source)
     return NormalizedDomain("", REASON_NOTHING_GIVEN)
+
+
+def normalize_free_text(value: object) -> NormalizedDomain:
+    """The domain in whatever one person typed: an e-mail address, a URL or a domain.
+
+    An ``@`` outside a URL means an e-mail address; a path, query or fragment means a website
+    (so ``www.example.com/about`` works here although ``normalize_domain`` rejects it);
+    anything else is read as a domain name.
+    """
+    text = _as_text(value).strip()
+    if "@" in text and "://" not in text:
+        return extract_domain_checked(text)
+    if any(mark in text for mark in "/?#"):
+        return website_domain_checked(text)
+    return normalize_domain_checked(text)

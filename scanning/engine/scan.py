@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from scanning.engine.dns import DnsConfig, DnsFacts, collect_many
-from scanning.engine.normalize import normalize_domain_checked
+from scanning.engine.normalize import normalize_free_text
 from scanning.engine.providers import ProviderEvidence, ProviderVerdict, decide_provider
 from scanning.engine.registration import (
     Registration,
@@ -76,7 +76,7 @@ class ScanResult:
 
 async def scan_many(inputs: Sequence[str], config: EngineConfig) -> list[ScanResult]:
     """Scan every input (in input order); each distinct domain is looked up once."""
-    normalised = [normalize_domain_checked(value) for value in inputs]
+    normalised = [normalize_free_text(value) for value in inputs]
     domains = list(dict.fromkeys(n.domain for n in normalised if n.domain))
     facts, registrations = await asyncio.gather(
         collect_many(domains, config.dns, config.dns_concurrency),

@@ -19,6 +19,7 @@ from scanning.engine.normalize import (
     is_valid_domain,
     normalize_domain,
     normalize_domain_checked,
+    normalize_free_text,
     resolve_input_domain,
 )
 
@@ -207,3 +208,23 @@ def test_normalize_domain_is_idempotent_apart_from_the_single_www_strip(value: s
         assert normalize_domain(once) in ("", once[4:])
     else:
         assert normalize_domain(once) == once
+
+
+@pytest.mark.parametrize(
+    ("typed", "domain", "reason"),
+    [
+        ("info@Contoso.com", "contoso.com", None),
+        ("https://www.contoso.com/about?x=1", "contoso.com", None),
+        ("www.contoso.com/about", "contoso.com", None),
+        ("WWW.CONTOSO.COM", "contoso.com", None),
+        ("ftp://contoso.com/file", "", "unsupported URL scheme"),
+        ("user@", "", "not an email address"),
+        ("N/A", "", "placeholder value"),
+        ("", "", "empty"),
+    ],
+)
+def test_free_text_is_read_as_email_url_or_domain(
+    typed: str, domain: str, reason: str | None
+) -> None:
+    outcome = normalize_free_text(typed)
+    assert (outcome.domain, outcome.reason) == (domain, reason)
