@@ -18,10 +18,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from pytest_django.fixtures import Settings as SettingsWrapper
 
 from hunter.management.commands.runstack import (
     BASE_DIR,
     beat_command,
+    broker_folders,
     child_commands,
     probe_url,
     web_command,
@@ -59,6 +61,29 @@ def test_stack_runs_web_worker_and_beat_with_this_interpreter() -> None:
 
 def test_beat_reads_its_schedule_from_the_database() -> None:
     assert "django_celery_beat.schedulers:DatabaseScheduler" in beat_command()
+
+
+def test_embedded_broker_needs_its_queue_processed_and_control_folders(
+    settings: SettingsWrapper, tmp_path: Path
+) -> None:
+    settings.CELERY_BROKER_URL = "filesystem://"
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(tmp_path / "queue"),
+        "data_folder_out": str(tmp_path / "queue"),
+        "processed_folder": str(tmp_path / "processed"),
+        "control_folder": str(tmp_path / "control"),
+        "store_processed": False,
+    }
+
+    folders = broker_folders()
+
+    assert folders == [tmp_path / "control", tmp_path / "processed", tmp_path / "queue"]
+
+
+def test_redis_broker_needs_no_folders(settings: SettingsWrapper) -> None:
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:6379/4"
+
+    assert broker_folders() == []
 
 
 def compose_services() -> dict[str, dict[str, object]]:

@@ -91,7 +91,7 @@ def broker_folders() -> list[Path]:
     if not str(settings.CELERY_BROKER_URL).startswith("filesystem:"):
         return []
     options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
-    keys = ("data_folder_in", "data_folder_out", "processed_folder")
+    keys = ("data_folder_in", "data_folder_out", "processed_folder", "control_folder")
     return sorted({Path(str(options[key])) for key in keys if options.get(key)})
 
 
