@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.cookiejar
+import io
 import os
 import re
 import signal
@@ -22,6 +23,8 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 
 from hunter.management.commands.runstack import (
     BASE_DIR,
+    Child,
+    Command,
     beat_command,
     broker_folders,
     child_commands,
@@ -84,6 +87,32 @@ def test_redis_broker_needs_no_folders(settings: SettingsWrapper) -> None:
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:6379/4"
 
     assert broker_folders() == []
+
+
+STUBBORN_CHILD = (
+    "import pathlib, signal, sys, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+    "pathlib.Path(sys.argv[1]).touch(); time.sleep(600)"
+)
+
+
+@pytest.mark.slow
+def test_child_that_ignores_sigterm_is_killed_after_the_grace_period(tmp_path: Path) -> None:
+    ready = tmp_path / "ignoring-sigterm"
+    child = Child("stubborn", [sys.executable, "-c", STUBBORN_CHILD, str(ready)])
+    output = io.StringIO()
+    child.start()
+    deadline = time.monotonic() + START_TIMEOUT
+    while not ready.exists():  # SIGTERM must arrive after the child chose to ignore it
+        assert child.exit_code() is None
+        assert time.monotonic() < deadline, "the child never started"
+        time.sleep(0.05)
+
+    Command(stdout=output).stop_children([child], grace=0.5)
+
+    assert child.process is not None
+    assert child.process.returncode == -signal.SIGKILL
+    assert not process_group_alive(child.pid)
+    assert "stubborn is still running; killing it." in output.getvalue()
 
 
 def compose_services() -> dict[str, dict[str, object]]:

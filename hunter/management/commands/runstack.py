@@ -129,6 +129,9 @@ class Child:
 
 class Command(BaseCommand):
     help = "Prepare Hunter (database, migrations, static files, admin) and run web, worker, beat."
+    # Set by the signal handler: the first signal asks for a clean stop.
+    stop_signal: int | None = None
+    signals_received = 0
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -147,7 +150,6 @@ class Command(BaseCommand):
         self.prepare()
         if options["setup_only"]:
             return
-        self.stop_signal: int | None = None
         children = [Child(name, argv) for name, argv in child_commands().items()]
         code = self.supervise(children, grace=options["grace"])
         if code:
@@ -186,7 +188,9 @@ class Command(BaseCommand):
             signal.signal(signum, self.request_stop)
 
     def request_stop(self, signum: int, frame: FrameType | None) -> None:
+        # The first Ctrl-C asks for a clean stop; a second one means "now" (skip the grace).
         self.stop_signal = signum
+        self.signals_received += 1
 
     def start_children(self, children: Sequence[Child]) -> None:
         for child in children:
@@ -222,13 +226,18 @@ class Command(BaseCommand):
         for child in children:
             child.terminate()
         deadline = time.monotonic() + grace
-        while time.monotonic() < deadline and any(c.exit_code() is None for c in children):
+        while self.still_stopping(children, deadline):
             time.sleep(POLL_SECONDS)
         for child in children:
             if child.process and child.exit_code() is None:
-                self.say(f"{child.name} did not stop within {grace:g}s; killing it.")
+                self.say(f"{child.name} is still running; killing it.")
             child.kill_group()
         self.say("Hunter stopped.")
+
+    def still_stopping(self, children: Sequence[Child], deadline: float) -> bool:
+        if self.signals_received > 1 or time.monotonic() >= deadline:
+            return False
+        return any(child.exit_code() is None for child in children)
 
     def say(self, message: str) -> None:
         self.stdout.write(message)
