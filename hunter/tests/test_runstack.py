@@ -13,12 +13,16 @@ import sys
 import time
 import urllib.parse
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import dj_database_url
+import psycopg
 import pytest
 import yaml
+from psycopg import sql
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from hunter.management.commands.runstack import (
@@ -375,3 +379,75 @@ def test_a_child_that_dies_stops_the_stack_with_a_failure(
     assert "worker exited unexpectedly" in stack.output()
     assert not process_group_alive(web)
     assert not process_group_alive(beat)
+
+
+# --- server mode: PostgreSQL named by DATABASE_URL ---------------------------------------------
+
+
+def admin_dsn(url: str) -> str:
+    config = dj_database_url.parse(url)
+    return psycopg.conninfo.make_conninfo(
+        host=str(config.get("HOST") or ""),
+        port=str(config.get("PORT") or ""),
+        user=str(config.get("USER") or ""),
+        password=str(config.get("PASSWORD") or ""),
+        dbname="postgres",
+    )
+
+
+@pytest.fixture
+def fresh_database_url() -> Iterator[str]:
+    """A DATABASE_URL naming a PostgreSQL database that does not exist yet (dropped after)."""
+    base_url = os.environ.get("DATABASE_URL", "")
+    if not base_url.startswith(("postgres://", "postgresql://")):
+        pytest.skip("needs DATABASE_URL pointing at PostgreSQL")
+    name = f"hunter_runstack_{uuid.uuid4().hex[:10]}"
+    yield f"{base_url.rsplit('/', 1)[0]}/{name}"
+    with psycopg.connect(admin_dsn(base_url), autocommit=True) as connection:
+        connection.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+def run_setup_only(database_url: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": database_url, "HUNTER_ENV": "development"}
+    env.update(HUNTER_ADMIN_USER=ADMIN_USER, HUNTER_ADMIN_PASSWORD=ADMIN_PASSWORD)
+    return subprocess.run(
+        [sys.executable, "manage.py", "runstack", "--setup-only"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def admin_usernames(database_url: str) -> list[str]:
+    config = dj_database_url.parse(database_url)
+    dsn = admin_dsn(database_url).replace("dbname=postgres", f"dbname={config['NAME']}")
+    with psycopg.connect(dsn) as connection:
+        rows = connection.execute("SELECT username FROM auth_user WHERE is_superuser").fetchall()
+    return [row[0] for row in rows]
+
+
+@pytest.mark.slow
+def test_setup_only_creates_the_database_migrates_and_adds_the_admin(
+    fresh_database_url: str,
+) -> None:
+    result = run_setup_only(fresh_database_url)
+
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert "Created the database named in DATABASE_URL." in result.stdout
+    assert admin_usernames(fresh_database_url) == [ADMIN_USER]
+
+
+@pytest.mark.slow
+def test_setup_only_twice_changes_nothing_the_second_time(fresh_database_url: str) -> None:
+    run_setup_only(fresh_database_url)
+
+    second = run_setup_only(fresh_database_url)
+
+    assert second.returncode == 0, second.stderr[-4000:]
+    assert "Created" not in second.stdout
+    assert admin_usernames(fresh_database_url) == [ADMIN_USER]
