@@ -126,17 +126,17 @@ def decide(raw: str, facts: DnsFacts, registration: Registration, rules: Rules) 
     """The pure decisions for one domain from the facts read about it."""
     if facts.status == "invalid":
         return invalid_result(raw, "not a domain name", rules)
-    unknown = unresolved_parts(facts)
     verdict = decide_provider(provider_evidence(facts)) if facts.status == "ok" else None
-    if unknown:
-        status: ScanStatus = "unresolved"
+    if unknown := unresolved_parts(facts):
         message = "DNS did not answer for: " + ", ".join(unknown)
-        score = None
-    else:
-        status = "nxdomain" if facts.status == "nxdomain" else "ok"
-        message = "the domain does not exist in DNS" if status == "nxdomain" else None
-        score = score_lead(score_input(facts, verdict), rules)
-    return ScanResult(raw, facts.domain, status, message, facts, verdict, score, registration)
+        return ScanResult(
+            raw, facts.domain, "unresolved", message, facts, verdict, None, registration
+        )
+    score = score_lead(score_input(facts, verdict), rules)
+    if facts.status == "nxdomain":
+        message = "the domain does not exist in DNS"
+        return ScanResult(raw, facts.domain, "nxdomain", message, facts, None, score, registration)
+    return ScanResult(raw, facts.domain, "ok", None, facts, verdict, score, registration)
 
 
 def unresolved_parts(facts: DnsFacts) -> list[str]:

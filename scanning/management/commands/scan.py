@@ -11,12 +11,17 @@ import json
 import sys
 from argparse import ArgumentParser
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Protocol
 
 from django.core.management.base import BaseCommand, CommandError
 
 from scanning.config import engine_config
 from scanning.engine.scan import ScanResult, scan_many_sync
+
+
+class Writer(Protocol):
+    def write(self, text: str) -> object: ...
+
 
 TABLE_COLUMNS = (
     ("domain", 28),
@@ -68,12 +73,12 @@ def read_inputs(path: Path | None) -> list[str]:
     return [line for line in lines if line and not line.startswith("#")]
 
 
-def write_json_lines(results: list[ScanResult], out: TextIO) -> None:
+def write_json_lines(results: list[ScanResult], out: Writer) -> None:
     for result in results:
         out.write(json.dumps(result.to_record(), ensure_ascii=False) + "\n")
 
 
-def write_table(results: list[ScanResult], out: TextIO) -> None:
+def write_table(results: list[ScanResult], out: Writer) -> None:
     out.write(_row([name.upper() for name, _ in TABLE_COLUMNS]) + "\n")
     for result in results:
         out.write(_row(table_cells(result)) + "\n")
