@@ -119,6 +119,14 @@ def test_child_that_ignores_sigterm_is_killed_after_the_grace_period(tmp_path: P
     assert "stubborn is still running; killing it." in output.getvalue()
 
 
+def test_stopping_a_child_that_never_started_signals_nobody() -> None:
+    child = Child("never-started", [sys.executable, "-c", "pass"])
+
+    Command(stdout=io.StringIO()).stop_children([child], grace=0)
+
+    assert child.process is None
+
+
 def compose_services() -> dict[str, dict[str, object]]:
     document = yaml.safe_load((BASE_DIR / "docker-compose.yml").read_text())
     return dict(document["services"])

@@ -121,10 +121,11 @@ class Child:
 
     def kill_group(self) -> None:
         # SIGKILL the whole session: gunicorn and prefork children die with their parent.
+        if self.process is None:
+            return  # never started: killpg(0) would hit runstack's own process group
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.pid, signal.SIGKILL)
-        if self.process:
-            self.process.wait()
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
 
 
 class Command(BaseCommand):
