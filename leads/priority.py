@@ -1,19 +1,13 @@
 """The 1-7 sales priority (1 = call first), computed on read from segment and score (SPEC §7.6).
 
-Kept as a pure function so lists, exports and change detection share one definition; it is
-never stored because it follows from two stored columns.
+The bands live only in the engine's ``rules.json`` (``priority_score`` table); this module is
+the Django side's one door to them, so lists, exports and change detection cannot drift from
+what the scorer computes. Never stored, because it follows from two stored columns.
 """
 
 from __future__ import annotations
 
-LOWEST_PRIORITY = 7
-
-# Per segment: (minimum score, priority) bands, highest first, and the priority below them all.
-_BANDS: dict[str, tuple[tuple[tuple[int, int], ...], int]] = {
-    "Migration": (((80, 1), (70, 2), (60, 3)), 4),
-    "Existing": (((70, 3), (50, 4), (30, 5)), 6),
-    "Cold": (((40, 5), (20, 6)), 7),
-}
+from scanning.engine.scoring import calculate_priority_score, load_rules
 
 
 def priority_score(segment: str | None, score: int | None) -> int:
@@ -21,10 +15,4 @@ def priority_score(segment: str | None, score: int | None) -> int:
 
     The segment is compared after trimming and case-sensitively, as in the reference.
     """
-    if segment is None or score is None or segment.strip() not in _BANDS:
-        return LOWEST_PRIORITY
-    bands, below_all = _BANDS[segment.strip()]
-    for minimum, priority in bands:
-        if score >= minimum:
-            return priority
-    return below_all
+    return calculate_priority_score(segment, score, load_rules())

@@ -24,13 +24,13 @@ SHARED_CASES = REPO_ROOT / ".." / "shared" / "fixtures" / "scoring-cases.json"
 
 SKIPPED_GROUPS = {
     "sales_engine": "sales summary engine (§17): later work, not this module",
-    "change_detection": "change detection and alerts (§9): later work, not this module",
 }
 SKIPPED_FUNCTIONS = {
     "check_dmarc": "DMARC parsing belongs to scanning/engine/dmarc.py (DNS/SPF/DMARC engineer)",
 }
 # Contact enrichment is lead logic (leads.enrichment); leads/tests/test_enrichment.py runs these.
-RUN_ELSEWHERE_GROUPS = {"contact_enrichment"}
+# Change detection runs in scanning/tests/engine/test_changes.py.
+RUN_ELSEWHERE_GROUPS = {"contact_enrichment", "change_detection"}
 RUN_ELSEWHERE_FUNCTIONS = {"detect_linkedin_pattern"}
 OWNED_GROUPS = {
     "normalization",
