@@ -187,6 +187,9 @@ HUNTER_REGISTRATION_CONCURRENCY = env_int(
     "HUNTER_REGISTRATION_CONCURRENCY", 10, minimum=1, maximum=200
 )
 HUNTER_WHOIS_SERVER = env_str("HUNTER_WHOIS_SERVER")
+# Auto-tags and expiry alerts (SPEC §9.1, §11, §34 #17).
+HUNTER_MIGRATION_READY_SCORE = env_int("HUNTER_MIGRATION_READY_SCORE", 60, minimum=0, maximum=100)
+HUNTER_EXPIRE_SOON_DAYS = env_int("HUNTER_EXPIRE_SOON_DAYS", 30, minimum=1, maximum=365)
 
 # --- People, language, pages --------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
