@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import dns.exception
 import dns.flags
@@ -178,3 +181,19 @@ def test_app_dns_server_points_the_application_at_the_loopback_server(
 ) -> None:
     assert os.environ["HUNTER_DNS_NAMESERVERS"] == app_dns_server.nameserver
     assert [str(ns) for ns in settings.HUNTER_DNS_NAMESERVERS] == [app_dns_server.nameserver]
+
+
+def test_command_line_server_serves_a_zone_directory_from_another_process() -> None:
+    zones = Path(__file__).resolve().parents[2] / "scanning" / "tests" / "zones"
+    command = [sys.executable, "-m", "hunter.testing.dns_server", str(zones)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        host, _, port = process.stdout.readline().strip().partition(":")
+        query = dns.message.make_query("contoso.com", "MX")
+        response = dns.query.udp(query, host, port=int(port), timeout=5)
+    finally:
+        process.terminate()
+        process.wait(timeout=5)
+
+    assert answer_texts(response) == ["0 contoso-com.mail.protection.outlook.com."]

@@ -120,7 +120,8 @@ def resolver_for(config: DnsConfig) -> dns.asyncresolver.Resolver:
         resolver.nameservers = [
             dns.nameserver.Do53Nameserver(ip, port) for ip, port in config.nameservers
         ]
-    resolver.timeout = config.timeout
+    # Half the budget per attempt: a lost UDP datagram gets one retry within the same time.
+    resolver.timeout = config.timeout / 2
     resolver.lifetime = config.timeout
     resolver.cache = None  # caching is the application's job (SPEC section 25), not ours
     return resolver
@@ -134,7 +135,7 @@ async def lookup(resolver: dns.asyncresolver.Resolver, name: str, rdtype: str) -
         return Lookup("nxdomain", canonical_name=_nxdomain_target(error, name))
     except dns.exception.DNSException as error:
         return Lookup("unresolved", reason=_failure_reason(error))
-    target = _target_text(answer.canonical_name, name)
+    target = _target_text(answer.canonical_name, answer.qname)
     if answer.rrset is None:
         return Lookup("nodata", canonical_name=target)
     return Lookup("ok", tuple(_rdata_text(rdata) for rdata in answer.rrset), target)
@@ -148,15 +149,18 @@ def _rdata_text(rdata: object) -> str:
     return str(rdata)
 
 
-def _target_text(canonical: dns.name.Name, asked: str) -> str | None:
-    target = canonical.to_text(omit_final_dot=True)
-    return None if target.lower() == asked.lower().rstrip(".") else target
+def _target_text(canonical: dns.name.Name, asked: dns.name.Name) -> str | None:
+    return None if canonical == asked else canonical.to_text(omit_final_dot=True)
 
 
 def _nxdomain_target(error: dns.resolver.NXDOMAIN, asked: str) -> str | None:
     try:
-        return _target_text(error.canonical_name, asked)
-    except (TypeError, KeyError):  # an NXDOMAIN built without responses names no target
+        return _target_text(error.canonical_name, dns.name.from_text(asked))
+    except (
+        TypeError,
+        KeyError,
+        dns.exception.DNSException,
+    ):  # an NXDOMAIN built without responses names no target
         return None
 
 
@@ -218,6 +222,7 @@ class DomainAsker:
         return result
 
 
+@lru_cache(maxsize=4096)  # SPF include targets repeat across a run's domains
 def _is_queryable(domain: object) -> bool:
     if not isinstance(domain, str) or not domain.strip(".").strip():
         return False

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 MAX_DNS_LOOKUPS = 10  # RFC 7208 section 4.6.4
@@ -111,6 +112,7 @@ def find_spf_records(txt_strings: Iterable[str]) -> tuple[str, ...]:
     return tuple(text for text in txt_strings if is_spf_record(text))
 
 
+@lru_cache(maxsize=1024)  # provider include records are parsed once per process, not per domain
 def parse_spf(text: str) -> SpfRecord:
     """Parse an SPF record; never raises. ``valid`` is False when the version tag is missing."""
     if not isinstance(text, str) or not is_spf_record(text):
