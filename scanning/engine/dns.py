@@ -154,13 +154,10 @@ def _target_text(canonical: dns.name.Name, asked: dns.name.Name) -> str | None:
 
 
 def _nxdomain_target(error: dns.resolver.NXDOMAIN, asked: str) -> str | None:
+    # An NXDOMAIN built without responses names no target; dnspython then raises TypeError.
     try:
         return _target_text(error.canonical_name, dns.name.from_text(asked))
-    except (
-        TypeError,
-        KeyError,
-        dns.exception.DNSException,
-    ):  # an NXDOMAIN built without responses names no target
+    except (TypeError, KeyError, dns.exception.DNSException):
         return None
 
 
