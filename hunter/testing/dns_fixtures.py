@@ -4,6 +4,9 @@
 latency as the zones directory defines them. ``app_dns_server`` also points the application at
 it through HUNTER_DNS_NAMESERVERS (and the already-loaded Django setting), which is
 configuration, not a mock: every lookup still travels over a real socket.
+
+Records added programmatically are not undone between tests: a test that needs its own data
+starts its own ``DnsServer()`` (cheap: one thread, one port).
 """
 
 from __future__ import annotations
