@@ -171,6 +171,14 @@ CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("HUNTER_WORKER_MAX_TASKS_PER_CHILD",
 CELERY_WORKER_CONCURRENCY = env_int("HUNTER_WORKER_CONCURRENCY", 2, minimum=1, maximum=64)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# DatabaseScheduler copies these into django-celery-beat's rows, so admin shows and edits them.
+CELERY_BEAT_SCHEDULE = {
+    "daily-rescan": {
+        "task": "scanning.daily_rescan",
+        "schedule": 86_400.0,
+        "options": {"expires": 3_600},
+    },
+}
 
 # --- Scanning -----------------------------------------------------------------------------------
 HUNTER_DNS_NAMESERVERS = env_nameservers("HUNTER_DNS_NAMESERVERS")
@@ -187,6 +195,15 @@ HUNTER_REGISTRATION_CONCURRENCY = env_int(
     "HUNTER_REGISTRATION_CONCURRENCY", 10, minimum=1, maximum=200
 )
 HUNTER_WHOIS_SERVER = env_str("HUNTER_WHOIS_SERVER")
+# Bulk scan jobs (scanning.services.jobs): chunk size, retries, database timeouts, rate limits.
+HUNTER_SCAN_CHUNK_SIZE = env_int("HUNTER_SCAN_CHUNK_SIZE", 50, minimum=1, maximum=1000)
+HUNTER_SCAN_CHUNK_MAX_ATTEMPTS = env_int("HUNTER_SCAN_CHUNK_MAX_ATTEMPTS", 3, minimum=1, maximum=10)
+HUNTER_SCAN_RETRY_BACKOFF = env_float("HUNTER_SCAN_RETRY_BACKOFF", 1.0, minimum=0, maximum=60)
+HUNTER_SCAN_RETRY_BACKOFF_MAX = env_float("HUNTER_SCAN_RETRY_BACKOFF_MAX", 4.0, minimum=0)
+HUNTER_DB_LOCK_TIMEOUT_MS = env_int("HUNTER_DB_LOCK_TIMEOUT_MS", 5_000, minimum=0)
+HUNTER_RATE_LIMITER = env_choice("HUNTER_RATE_LIMITER", "none", ("none", "local"))
+HUNTER_DNS_RATE = env_float("HUNTER_DNS_RATE", 10.0, minimum=0.01)
+HUNTER_REGISTRATION_RATE = env_float("HUNTER_REGISTRATION_RATE", 5.0, minimum=0.01)
 # Auto-tags and expiry alerts (SPEC §9.1, §11, §34 #17).
 HUNTER_MIGRATION_READY_SCORE = env_int("HUNTER_MIGRATION_READY_SCORE", 60, minimum=0, maximum=100)
 HUNTER_EXPIRE_SOON_DAYS = env_int("HUNTER_EXPIRE_SOON_DAYS", 30, minimum=1, maximum=365)

@@ -1,0 +1,81 @@
+"""`manage.py rescan`: rescan some domains, or every scanned company, as a rescan job.
+
+By default the job goes to the Celery workers and the command prints its progress until it
+finishes (``--no-wait`` returns at once after printing the job id). ``--sync`` runs the job
+in this process instead, for an installation without a worker. Exit status 0 when the job
+completed, 1 when some domains failed, 2 for a usage error.
+"""
+
+from __future__ import annotations
+
+import time
+from argparse import ArgumentParser
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from scanning.models import JobKind, ScanJob
+from scanning.services.jobs import (
+    NoValidDomains,
+    scan_job_run_inline,
+    scan_job_start,
+    signalled_domains,
+)
+
+POLL_SECONDS = 2.0
+
+
+class Command(BaseCommand):
+    help = "Rescan domains (or --all scanned companies) as a job, and follow its progress."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("domains", nargs="*", metavar="DOMAIN")
+        parser.add_argument("--all", action="store_true", help="every company with a scan")
+        parser.add_argument("--sync", action="store_true", help="run here, without a worker")
+        parser.add_argument("--no-wait", action="store_true", help="print the job id and exit")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        domains = self._domains(options)
+        try:
+            job = scan_job_start(domains=domains, kind=JobKind.RESCAN, enqueue=not options["sync"])
+        except NoValidDomains as error:
+            raise CommandError(str(error), returncode=2) from error
+        self.stdout.write(f"rescan job {job.public_id}: {job.total} domains")
+        if options["sync"]:
+            job = scan_job_run_inline(job_id=job.id)
+        elif options["no_wait"]:
+            return
+        else:
+            job = self._follow(job)
+        self.stdout.write(self._progress_line(job))
+        if job.failed:
+            raise CommandError(f"{job.failed} domains failed", returncode=1)
+
+    def _domains(self, options: dict[str, Any]) -> list[str]:
+        if options["all"] == bool(options["domains"]):
+            raise CommandError("give DOMAIN arguments or --all (not both)", returncode=2)
+        if options["domains"]:
+            return list(options["domains"])
+        domains = signalled_domains()
+        if not domains:
+            raise CommandError("no company has been scanned yet", returncode=2)
+        return domains
+
+    def _follow(self, job: ScanJob) -> ScanJob:
+        """Print a progress line whenever it changes, until the job is finished."""
+        last = ""
+        while not job.is_finished:
+            line = self._progress_line(job)
+            if line != last:
+                self.stdout.write(line)
+                last = line
+            time.sleep(POLL_SECONDS)
+            job.refresh_from_db()
+        return job
+
+    @staticmethod
+    def _progress_line(job: ScanJob) -> str:
+        return (
+            f"{job.status}: {job.processed}/{job.total} ({job.progress_percent}%), "
+            f"{job.succeeded} succeeded, {job.failed} failed"
+        )

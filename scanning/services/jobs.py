@@ -1,0 +1,378 @@
+"""Bulk scan jobs: a ScanJob row split into ScanChunk rows, each scanned and stored as a unit.
+
+The flow (SPEC §26, STYLE points 3 and 4):
+
+* ``scan_job_start`` normalises and de-duplicates the domains, writes the job and its chunks
+  in one transaction and, once that commits, enqueues the parent task.
+* ``scan_job_dispatch`` (the parent task) marks the job running and enqueues one task per
+  unfinished chunk; running it twice only sends duplicates the chunks ignore.
+* ``scan_chunk_run`` scans a chunk's domains with the engine, then stores them in ONE
+  transaction: the chunk row is locked first (a redelivered copy of the task waits, then sees
+  the chunk committed and stops), the lead service locks companies in domain order and keeps a
+  savepoint per domain, and the job counters move with F(). Transient database errors are
+  retried with back-off; after the last attempt the chunk is set aside and the job goes on.
+* ``scan_job_finish_if_done`` completes the job with one conditional UPDATE, so of two
+  workers finishing the last chunks at once exactly one marks it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.db import DatabaseError, transaction
+from django.db.models import Exists, F, OuterRef
+from django.utils import timezone
+
+from leads.models import Company
+from leads.services.scans import StoreReport, lead_scan_results_store
+from scanning.config import engine_config
+from scanning.db import (
+    backoff_seconds,
+    is_transient_db_error,
+    reset_connection_after,
+    set_local_timeouts,
+)
+from scanning.engine.normalize import normalize_free_text
+from scanning.engine.scan import ScanResult, scan_many_sync
+from scanning.models import (
+    ChunkStatus,
+    JobKind,
+    JobStatus,
+    OutcomeStatus,
+    ScanChunk,
+    ScanJob,
+    ScanOutcome,
+)
+from scanning.ratelimit import get_limiter
+
+logger = logging.getLogger(__name__)
+
+FINISHED_CHUNK_STATUSES = (ChunkStatus.COMMITTED, ChunkStatus.SET_ASIDE)
+REJECTED_INPUTS_KEPT = 100  # enough to show the user what was wrong, bounded for huge uploads
+RESULT_SUMMARY_KEYS = ("status", "provider", "score", "segment", "priority_category", "message")
+
+
+class NoValidDomains(ValueError):
+    """None of the inputs of a job request is a domain (the API answers 422)."""
+
+
+@dataclass(frozen=True)
+class ChunkReport:
+    """What one run of a chunk task did (its status afterwards and this run's counts)."""
+
+    chunk_id: int
+    status: str
+    committed: int = 0
+    failed: int = 0
+    attempts: int = 0
+
+
+# --- starting a job ------------------------------------------------------------------------
+
+
+def scan_job_start(
+    *,
+    domains: Sequence[str],
+    kind: str = JobKind.SCAN,
+    created_by: Any = None,
+    options: dict[str, Any] | None = None,
+    enqueue: bool = True,
+) -> ScanJob:
+    """Create a job with its chunks and (after commit) enqueue it; invalid inputs are dropped.
+
+    Raises NoValidDomains when nothing is left. ``enqueue=False`` leaves running it to the
+    caller (``scan_job_run_inline``).
+    """
+    accepted, rejected = normalise_domains(domains)
+    if not accepted:
+        raise NoValidDomains("no valid domains in the request")
+    chunk_size = settings.HUNTER_SCAN_CHUNK_SIZE
+    job_options = {**(options or {}), "rejected": rejected[:REJECTED_INPUTS_KEPT]}
+    with transaction.atomic():
+        job = ScanJob.objects.create(
+            kind=kind,
+            total=len(accepted),
+            chunk_size=chunk_size,
+            created_by=created_by,
+            options=job_options,
+        )
+        ScanChunk.objects.bulk_create(
+            ScanChunk(job=job, number=number, domains=part)
+            for number, part in enumerate(split(accepted, chunk_size), start=1)
+        )
+        if enqueue:
+            transaction.on_commit(partial(_enqueue_dispatch, job.id))
+    return job
+
+
+def normalise_domains(inputs: Iterable[object]) -> tuple[list[str], list[str]]:
+    """The distinct normalised domains in input order, and the inputs that are not domains."""
+    accepted: dict[str, None] = {}
+    rejected = []
+    for value in inputs:
+        domain = normalize_free_text(value).domain
+        if domain:
+            accepted.setdefault(domain)
+        else:
+            rejected.append(str(value)[:255])
+    return list(accepted), rejected
+
+
+def split(items: Sequence[str], size: int) -> list[list[str]]:
+    """``items`` in consecutive slices of at most ``size``."""
+    return [list(items[start : start + size]) for start in range(0, len(items), size)]
+
+
+def _enqueue_dispatch(job_id: int) -> None:
+    from scanning.tasks import dispatch_scan_job  # the tasks module imports this one
+
+    dispatch_scan_job.delay(job_id)
+
+
+def signalled_domains() -> list[str]:
+    """Every company that has been scanned (has a signal row), in domain order."""
+    return list(
+        Company.objects.filter(signals__isnull=False)
+        .order_by("domain")
+        .values_list("domain", flat=True)
+    )
+
+
+def rescan_job_start_for_signalled(*, created_by: Any = None) -> ScanJob | None:
+    """One rescan job over every company that has been scanned, or None when there is none."""
+    domains = signalled_domains()
+    if not domains:
+        return None
+    return scan_job_start(domains=domains, kind=JobKind.RESCAN, created_by=created_by)
+
+
+# --- running a job -------------------------------------------------------------------------
+
+
+def scan_job_dispatch(*, job_id: int) -> int:
+    """Mark the job running and enqueue a task per unfinished chunk; return how many."""
+    from scanning.tasks import run_scan_chunk
+
+    ScanJob.objects.filter(id=job_id, status=JobStatus.PENDING).update(
+        status=JobStatus.RUNNING, started_at=timezone.now()
+    )
+    chunk_ids = list(
+        ScanChunk.objects.filter(job_id=job_id)
+        .exclude(status__in=FINISHED_CHUNK_STATUSES)
+        .order_by("number")
+        .values_list("id", flat=True)
+    )
+    for chunk_id in chunk_ids:
+        run_scan_chunk.delay(chunk_id)
+    scan_job_finish_if_done(job_id=job_id)  # a redelivered dispatch of a job already done
+    return len(chunk_ids)
+
+
+def scan_job_run_inline(*, job_id: int) -> ScanJob:
+    """Run every chunk of a job in this process, one after another (no worker needed)."""
+    ScanJob.objects.filter(id=job_id, status=JobStatus.PENDING).update(
+        status=JobStatus.RUNNING, started_at=timezone.now()
+    )
+    chunk_ids = ScanChunk.objects.filter(job_id=job_id).order_by("number")
+    for chunk_id in list(chunk_ids.values_list("id", flat=True)):
+        scan_chunk_run(chunk_id=chunk_id)
+    scan_job_finish_if_done(job_id=job_id)
+    return ScanJob.objects.get(id=job_id)
+
+
+def scan_job_finish_if_done(*, job_id: int) -> bool:
+    """Complete a running job whose chunks are all committed or set aside; True if this did.
+
+    One conditional UPDATE: when two workers finish the last two chunks at the same time, the
+    later statement sees both commits, and the row lock lets only one flip the status.
+    """
+    unfinished = ScanChunk.objects.filter(job_id=OuterRef("pk")).exclude(
+        status__in=FINISHED_CHUNK_STATUSES
+    )
+    updated = (
+        ScanJob.objects.filter(id=job_id, status=JobStatus.RUNNING)
+        .filter(~Exists(unfinished))
+        .update(status=JobStatus.COMPLETED, finished_at=timezone.now())
+    )
+    return updated == 1
+
+
+# --- one chunk -----------------------------------------------------------------------------
+
+
+def scan_chunk_run(*, chunk_id: int) -> ChunkReport:
+    """Scan and store one chunk, retrying transient database errors; safe to run twice."""
+    chunk = ScanChunk.objects.select_related("job").filter(id=chunk_id).first()
+    if chunk is None or chunk.status in FINISHED_CHUNK_STATUSES:
+        return ChunkReport(chunk_id, chunk.status if chunk else "missing")
+    results: list[ScanResult] | None = None
+    report = None
+    while report is None:
+        attempt = _claim_attempt(chunk_id)
+        if attempt is None:  # another run of this chunk finished it meanwhile
+            return ChunkReport(chunk_id, _chunk_status(chunk_id))
+        if attempt > settings.HUNTER_SCAN_CHUNK_MAX_ATTEMPTS:
+            # Earlier runs died without reporting (worker killed): give up on this chunk.
+            report = _set_aside(chunk, attempt, chunk.last_error or "the worker was lost")
+            break
+        try:
+            if results is None:  # scan once; only the storing is retried
+                results = _scan(_domains_to_scan(chunk))
+            report = _store_chunk(chunk, results, attempt)
+        except Exception as error:  # every failure is logged, then retried or set aside
+            report = _after_failed_attempt(chunk, attempt, error)
+    scan_job_finish_if_done(job_id=chunk.job_id)
+    return report
+
+
+def _claim_attempt(chunk_id: int) -> int | None:
+    """Number the next attempt before it starts; None when the chunk is already finished."""
+    claimed = (
+        ScanChunk.objects.filter(id=chunk_id)
+        .exclude(status__in=FINISHED_CHUNK_STATUSES)
+        .update(status=ChunkStatus.RUNNING, attempts=F("attempts") + 1)
+    )
+    if not claimed:
+        return None
+    return ScanChunk.objects.values_list("attempts", flat=True).get(id=chunk_id)
+
+
+def _chunk_status(chunk_id: int) -> str:
+    return ScanChunk.objects.values_list("status", flat=True).get(id=chunk_id)
+
+
+def _domains_to_scan(chunk: ScanChunk) -> list[str]:
+    """The chunk's domains this job has not committed yet (a redelivered chunk skips them)."""
+    done = set(
+        ScanOutcome.objects.filter(
+            job_id=chunk.job_id, domain__in=chunk.domains, status=OutcomeStatus.COMMITTED
+        ).values_list("domain", flat=True)
+    )
+    return [domain for domain in chunk.domains if domain not in done]
+
+
+def _scan(domains: list[str]) -> list[ScanResult]:
+    """The engine's results for these domains, after the rate limiter allowed the lookups."""
+    config = engine_config()
+    limiter = get_limiter()
+    limiter.wait("dns", len(domains))
+    if config.registration.enabled:
+        limiter.wait("registration", len(domains))
+    return scan_many_sync(domains, config)
+
+
+def _after_failed_attempt(chunk: ScanChunk, attempt: int, error: Exception) -> ChunkReport | None:
+    """Log the failed attempt; back off and return None to retry, or set the chunk aside."""
+    reset_connection_after(error)
+    message = f"{type(error).__name__}: {error}".strip()[:2000]
+    logger.warning(
+        "scan_chunk_attempt_failed",
+        extra={"job_id": chunk.job_id, "chunk": chunk.number, "attempt": attempt},
+    )
+    retry = is_transient_db_error(error) and attempt < settings.HUNTER_SCAN_CHUNK_MAX_ATTEMPTS
+    if not retry:
+        return _set_aside(chunk, attempt, message)
+    _log_failed_attempt(chunk, attempt, message)
+    time.sleep(backoff_seconds(attempt))
+    return None
+
+
+def _log_failed_attempt(chunk: ScanChunk, attempt: int, message: str) -> None:
+    """Outcome rows for an attempt that rolled back, so the log shows every try."""
+    try:
+        ScanChunk.objects.filter(id=chunk.id, status=ChunkStatus.RUNNING).update(
+            status=ChunkStatus.FAILED, last_error=message
+        )
+        failures = dict.fromkeys(chunk.domains, message)
+        _write_outcomes(chunk, attempt, failures, OutcomeStatus.FAILED)
+    except DatabaseError as error:  # the database is still away; the next attempt will tell
+        reset_connection_after(error)
+
+
+def _store_chunk(chunk: ScanChunk, results: list[ScanResult], attempt: int) -> ChunkReport:
+    """Everything the chunk writes, in one transaction with bounded lock waits."""
+    with transaction.atomic():
+        set_local_timeouts()
+        locked = ScanChunk.objects.select_for_update().get(id=chunk.id)
+        if locked.status in FINISHED_CHUNK_STATUSES:
+            return ChunkReport(chunk.id, locked.status, attempts=attempt)
+        stored = lead_scan_results_store(results=results, scan_token=chunk.job.public_id)
+        committed, failed = _split_report(results, stored)
+        _write_outcomes(chunk, attempt, committed, OutcomeStatus.COMMITTED)
+        _write_outcomes(chunk, attempt, failed, OutcomeStatus.FAILED)
+        ScanChunk.objects.filter(id=chunk.id).update(status=ChunkStatus.COMMITTED, last_error="")
+        _count(chunk.job_id, succeeded=len(committed), failed=len(failed))
+    return ChunkReport(chunk.id, ChunkStatus.COMMITTED, len(committed), len(failed), attempt)
+
+
+def _split_report(
+    results: list[ScanResult], stored: StoreReport
+) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+    """Committed domains with their result summaries, and failed domains with their errors."""
+    stored_domains = set(stored.stored)
+    committed: dict[str, dict[str, Any]] = {}
+    failed: dict[str, str] = {}
+    for result in results:
+        domain = result.domain or result.input
+        if domain in stored.failed:
+            failed[domain] = stored.failed[domain]
+        elif domain in stored_domains:
+            committed[domain] = result_summary(result)
+        else:  # the store said nothing about it: count it, never lose it silently
+            failed[domain] = "not stored"
+    return committed, failed
+
+
+def result_summary(result: ScanResult) -> dict[str, Any]:
+    """The few fields a job's result list shows for one domain."""
+    record = result.to_record()
+    return {key: record.get(key) for key in RESULT_SUMMARY_KEYS}
+
+
+def _write_outcomes(chunk: ScanChunk, attempt: int, by_domain: dict[str, Any], status: str) -> None:
+    """Append one outcome row per domain; a row this attempt already wrote is left alone."""
+    rows = [
+        ScanOutcome(
+            job_id=chunk.job_id,
+            chunk_number=chunk.number,
+            domain=domain,
+            attempt=attempt,
+            status=status,
+            result=value if isinstance(value, dict) else {},
+            error=value if isinstance(value, str) else "",
+        )
+        for domain, value in by_domain.items()
+    ]
+    ScanOutcome.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def _set_aside(chunk: ScanChunk, attempt: int, message: str) -> ChunkReport:
+    """Give up on the chunk: its domains count as failed, with the error, and the job goes on."""
+    pending = _domains_to_scan(chunk)
+    with transaction.atomic():
+        moved = (
+            ScanChunk.objects.filter(id=chunk.id)
+            .exclude(status__in=FINISHED_CHUNK_STATUSES)
+            .update(status=ChunkStatus.SET_ASIDE, last_error=message)
+        )
+        if moved:
+            failures = dict.fromkeys(pending, message)
+            _write_outcomes(chunk, attempt, failures, OutcomeStatus.SET_ASIDE)
+            _count(chunk.job_id, succeeded=0, failed=len(pending))
+    logger.error("scan_chunk_set_aside", extra={"job_id": chunk.job_id, "chunk": chunk.number})
+    return ChunkReport(chunk.id, ChunkStatus.SET_ASIDE, 0, len(pending), attempt)
+
+
+def _count(job_id: int, *, succeeded: int, failed: int) -> None:
+    """Move the job's counters in the database (F()), so concurrent chunks never lose one."""
+    ScanJob.objects.filter(id=job_id).update(
+        processed=F("processed") + succeeded + failed,
+        succeeded=F("succeeded") + succeeded,
+        failed=F("failed") + failed,
+    )

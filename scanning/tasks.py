@@ -1,0 +1,42 @@
+"""Celery tasks for scan jobs: each takes ids (JSON), loads nothing itself, calls one service.
+
+Delivery settings live in hunter/settings.py (acks_late, reject_on_worker_lost, prefetch 1,
+time limits), so a task whose worker dies is delivered again; the services make a second
+run harmless.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import shared_task
+
+from scanning.services import jobs
+
+
+@shared_task(name="scanning.dispatch_scan_job")
+def dispatch_scan_job(job_id: int) -> dict[str, int]:
+    """Fan a job out into one task per unfinished chunk."""
+    return {"job_id": job_id, "chunks": jobs.scan_job_dispatch(job_id=job_id)}
+
+
+@shared_task(name="scanning.run_scan_chunk")
+def run_scan_chunk(chunk_id: int) -> dict[str, Any]:
+    """Scan and store one chunk of a job."""
+    report = jobs.scan_chunk_run(chunk_id=chunk_id)
+    return {
+        "chunk_id": report.chunk_id,
+        "status": report.status,
+        "committed": report.committed,
+        "failed": report.failed,
+        "attempts": report.attempts,
+    }
+
+
+@shared_task(name="scanning.daily_rescan")
+def daily_rescan() -> dict[str, Any]:
+    """Beat's daily rescan: every company with a signal row, as one chunked rescan job."""
+    job = jobs.rescan_job_start_for_signalled()
+    if job is None:
+        return {"status": "nothing to rescan", "total": 0}
+    return {"status": "queued", "job_id": job.id, "total": job.total}
