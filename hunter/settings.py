@@ -195,6 +195,11 @@ HUNTER_REGISTRATION_CONCURRENCY = env_int(
     "HUNTER_REGISTRATION_CONCURRENCY", 10, minimum=1, maximum=200
 )
 HUNTER_WHOIS_SERVER = env_str("HUNTER_WHOIS_SERVER")
+# Upload limits for CSV/Excel imports: bigger files are refused, longer ones stop at the limit.
+HUNTER_UPLOAD_MAX_BYTES = env_int(
+    "HUNTER_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1024, maximum=1024**3
+)
+HUNTER_UPLOAD_MAX_ROWS = env_int("HUNTER_UPLOAD_MAX_ROWS", 100_000, minimum=1, maximum=10_000_000)
 # Bulk scan jobs (scanning.services.jobs): chunk size, retries, database timeouts, rate limits.
 HUNTER_SCAN_CHUNK_SIZE = env_int("HUNTER_SCAN_CHUNK_SIZE", 50, minimum=1, maximum=1000)
 HUNTER_SCAN_CHUNK_MAX_ATTEMPTS = env_int("HUNTER_SCAN_CHUNK_MAX_ATTEMPTS", 3, minimum=1, maximum=10)
