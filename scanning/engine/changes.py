@@ -52,6 +52,8 @@ class Snapshot:
     expires_at: dt.date | None = None
     score: int | None = None
     segment: str | None = None
+    # The day this state was scanned: an old expiry is judged as it stood then (None = today).
+    scanned_on: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -178,10 +180,12 @@ def _dmarc_change(old: str | None, new: str | None) -> Change:
 def expire_soon_change(
     old: Snapshot, new: Snapshot, *, today: dt.date, window_days: int = DEFAULT_EXPIRE_SOON_DAYS
 ) -> Change | None:
-    """``expire_soon`` when the new expiry entered the window and the old one was not in it."""
+    """``expire_soon`` when the new expiry is in the window and the old one was not (§9.1)."""
     if not is_expiring_soon(new.expires_at, today=today, window_days=window_days):
         return None
-    old_days = days_until(old.expires_at, today=today)
+    # Judged on the old scan's own day, so an unchanged expiry date that crossed into the
+    # window between two scans raises the alert (measured today, it would never fire).
+    old_days = days_until(old.expires_at, today=old.scanned_on or today)
     if old_days is not None and old_days < window_days:
         return None  # already announced (or already past): one alert per approach, not per scan
     days = days_until(new.expires_at, today=today)

@@ -310,3 +310,12 @@ def test_tag_plan_adds_missing_removes_stale_and_leaves_manual_tags_alone() -> N
     assert plan == changes.TagPlan(
         add=frozenset({"security-risk"}), remove=frozenset({"google-workspace"})
     )
+
+
+def test_unchanged_expiry_that_crossed_into_the_window_since_the_old_scan_fires() -> None:
+    expiry = in_days(20)
+    old = Snapshot(expires_at=expiry, scanned_on=TODAY - dt.timedelta(days=30))  # 50 days then
+    assert types(detect(old, Snapshot(expires_at=expiry))) == ["expire_soon"]
+    assert detect(Snapshot(expires_at=expiry, scanned_on=TODAY), Snapshot(expires_at=expiry)) == (
+        changes.Changes()
+    )
