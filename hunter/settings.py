@@ -176,7 +176,8 @@ CELERY_BEAT_SCHEDULE = {
     "daily-rescan": {
         "task": "scanning.daily_rescan",
         "schedule": 86_400.0,
-        "options": {"expires": 3_600},
+        # django-celery-beat's name for Celery's "expires": a missed run is dropped after 1 h.
+        "options": {"expire_seconds": 3_600},
     },
 }
 

@@ -17,6 +17,8 @@ from django.conf import settings
 
 LimitKind = Literal["dns", "registration"]
 LIMIT_KINDS: tuple[LimitKind, ...] = ("dns", "registration")
+# Refill arithmetic on float clocks lands a hair under whole tokens (0.1 s * 10/s = 0.99999...).
+TOKEN_EPSILON = 1e-6
 
 
 class Limiter(Protocol):
@@ -61,16 +63,18 @@ class TokenBucket:
         with self._lock:
             self._refill()
             taken = min(wanted, self._tokens)
-            self._tokens -= taken
+            if wanted - taken < TOKEN_EPSILON:
+                taken = wanted
+            self._tokens = max(0.0, self._tokens - taken)
             return taken
 
     def take_all_or_nothing(self, wanted: float) -> bool:
         """Take exactly ``wanted`` tokens, or none when fewer are there."""
         with self._lock:
             self._refill()
-            if self._tokens < wanted:
+            if self._tokens + TOKEN_EPSILON < wanted:
                 return False
-            self._tokens -= wanted
+            self._tokens = max(0.0, self._tokens - wanted)
             return True
 
     def seconds_until(self, wanted: float) -> float:
