@@ -7,9 +7,12 @@ make sure the scripts, their synthetic data and their output contract stay intac
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,3 +42,20 @@ def test_engine_throughput_prints_its_figures_as_the_last_json_line() -> None:
         assert figures[key] > 0, key
     # The synthetic mix keeps its shape: most domains resolve, a few do not exist.
     assert figures["statuses"]["ok"] > figures["statuses"]["nxdomain"] > 0
+
+
+def test_bulk_scan_prints_its_figures_as_the_last_json_line() -> None:
+    if not os.environ.get("REDIS_URL") or not os.environ.get("DATABASE_URL", "").startswith(
+        "postgres"
+    ):
+        pytest.skip("the bulk benchmark runs real workers: it needs PostgreSQL and Redis")
+    figures = run_benchmark("bulk_scan.py", "--domains", "60", "--chunk-size", "20")
+    for key in (
+        "end_to_end_domains_per_s",
+        "engine_domains_per_s",
+        "ratio",
+        "two_worker_speedup",
+        "peak_worker_rss_mb",
+    ):
+        assert figures[key] > 0, key
+    assert figures["domains"] == 60
