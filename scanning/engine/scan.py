@@ -175,21 +175,49 @@ def provider_evidence(facts: DnsFacts) -> ProviderEvidence:
 
 
 def score_input(facts: DnsFacts, verdict: ProviderVerdict | None) -> ScoreInput:
-    """The scorer's inputs. A DMARC policy in test mode (``t=y``) scores as ``none``: it
-    enforces nothing, whatever ``p`` says."""
+    """The scorer's inputs from fresh DNS facts (see :func:`score_input_from_signals`)."""
     dmarc = facts.dmarc
-    policy = dmarc.policy if dmarc else None
-    if dmarc and dmarc.testing:
-        policy = "none"
-    return ScoreInput(
-        provider=verdict.provider if verdict else "Unknown",
+    return score_input_from_signals(
+        provider=verdict.provider if verdict else None,
         mx_hosts=facts.mx_hosts,
         spf=facts.spf.present,
         dkim=facts.dkim.present,
-        dmarc_policy=policy,
+        dmarc_policy=dmarc.policy if dmarc else None,
+        dmarc_testing=bool(dmarc and dmarc.testing),
         spf_record=facts.spf.record,
         domain_exists=facts.status != "nxdomain",
         accepts_mail=not facts.null_mx,
+    )
+
+
+def score_input_from_signals(
+    *,
+    provider: str | None,
+    mx_hosts: Sequence[str] | None,
+    spf: bool | None,
+    dkim: bool | None,
+    dmarc_policy: str | None,
+    dmarc_testing: bool,
+    spf_record: str | None,
+    domain_exists: bool,
+    accepts_mail: bool,
+) -> ScoreInput:
+    """The scorer's inputs from plain signal values: a fresh scan's or stored ones (rescore).
+
+    One place for the mapping rules, so a scan and a re-score of its stored signals agree:
+    a DMARC policy in test mode (``t=y``) scores as ``none`` because it enforces nothing,
+    whatever ``p`` says; a missing provider is ``Unknown``; an unknown (None) SPF or DKIM
+    earns no points, and empty texts count as absent.
+    """
+    return ScoreInput(
+        provider=provider or "Unknown",
+        mx_hosts=tuple(mx_hosts) if mx_hosts is not None else None,
+        spf=bool(spf),
+        dkim=bool(dkim),
+        dmarc_policy="none" if dmarc_testing else (dmarc_policy or None),
+        spf_record=spf_record or None,
+        domain_exists=domain_exists,
+        accepts_mail=accepts_mail,
     )
 
 

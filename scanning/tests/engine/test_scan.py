@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from hunter.testing.dns_server import DnsServer
 from scanning.engine.dns import DnsConfig
 from scanning.engine.providers import dkim_selectors_for
 from scanning.engine.registration import RegistrationConfig
-from scanning.engine.scan import EngineConfig, ScanResult, scan_many_sync
+from scanning.engine.scan import (
+    EngineConfig,
+    ScanResult,
+    scan_many_sync,
+    score_input,
+    score_input_from_signals,
+)
+from scanning.engine.scoring import ScoreInput
 
 # Short enough that the silent-name tests stay quick, long enough for a loaded CI machine.
 TIMEOUT = 0.5
@@ -179,3 +188,64 @@ def test_the_record_carries_every_key_of_the_cli_contract(config: EngineConfig) 
     assert set(contract) <= set(record)
     assert record["mx"][0] == "aspmx.l.google.com"
     assert record["dmarc_coverage"] == 50
+
+
+# --- score_input_from_signals: the one mapping from signal values to the scorer's input ----
+
+STORED_GOOGLE: dict[str, Any] = {
+    "provider": "Google",
+    "mx_hosts": ["aspmx.l.google.com"],
+    "spf": True,
+    "dkim": True,
+    "dmarc_policy": "reject",
+    "dmarc_testing": False,
+    "spf_record": "v=spf1 include:_spf.google.com ~all",
+    "domain_exists": True,
+    "accepts_mail": True,
+}
+
+
+def test_stored_signals_map_to_the_score_input_field_by_field() -> None:
+    assert score_input_from_signals(**STORED_GOOGLE) == ScoreInput(
+        provider="Google",
+        mx_hosts=("aspmx.l.google.com",),
+        spf=True,
+        dkim=True,
+        dmarc_policy="reject",
+        spf_record="v=spf1 include:_spf.google.com ~all",
+        domain_exists=True,
+        accepts_mail=True,
+    )
+
+
+def test_a_dmarc_policy_in_test_mode_scores_as_none_whatever_p_says() -> None:
+    inp = score_input_from_signals(**(STORED_GOOGLE | {"dmarc_testing": True}))
+    assert inp.dmarc_policy == "none"
+
+
+def test_stored_blanks_and_unknowns_become_absent_and_the_provider_unknown() -> None:
+    blanks = {"provider": "", "spf": None, "dkim": None, "dmarc_policy": "", "spf_record": ""}
+    inp = score_input_from_signals(**(STORED_GOOGLE | blanks | {"mx_hosts": None}))
+    assert (inp.provider, inp.spf, inp.dkim) == ("Unknown", False, False)
+    assert (inp.dmarc_policy, inp.spf_record, inp.mx_hosts) == (None, None, None)
+
+
+def test_a_scan_and_a_rescore_of_its_stored_signals_build_the_same_input(
+    config: EngineConfig,
+) -> None:
+    result = scan_one(config, "fabrikam.com")  # DMARC p=reject in test mode
+    assert result.dns is not None
+    record = result.to_record()
+    from_record = score_input_from_signals(
+        provider=record["provider"],
+        mx_hosts=[row["host"] for row in record["mx_records"]],
+        spf=record["spf"],
+        dkim=record["dkim"],
+        dmarc_policy=record["dmarc_policy"],
+        dmarc_testing=record["dmarc_testing"],
+        spf_record=record["spf_record"],
+        domain_exists=result.status != "nxdomain",
+        accepts_mail=not record["null_mx"],
+    )
+    assert from_record == score_input(result.dns, result.verdict)
+    assert from_record.dmarc_policy == "none"
