@@ -51,6 +51,7 @@ from scanning.engine import changes as change_rules
 from scanning.engine.changes import Change, Changes, Snapshot
 from scanning.engine.rules import Rules, load_rules
 from scanning.engine.scan import ScanResult
+from scanning.engine.scoring import ScoreResult
 
 DOMAIN_MAX = 255
 
@@ -302,20 +303,24 @@ def _new_score(result: ScanResult, company: Company, old: LeadScore | None) -> L
     if score is None:
         # First-ever unresolved scan: a row with NULL score and segment means "not scored yet".
         return None if old is not None else LeadScore(company=company)
-    return LeadScore(
-        company=company,
-        readiness_score=score.score,
-        segment=score.segment,
-        reason=score.reason,
-        hard_fail=score.hard_fail,
-        breakdown=[{"rule": key, "points": points} for key, points in score.breakdown],
-        technical_heat=score.technical_heat,
-        commercial_segment=score.commercial_segment,
-        commercial_heat=score.commercial_heat,
-        priority_category=score.priority_category,
-        priority_label=score.priority_label,
-        rules_hash=score.rules_hash,
-    )
+    return LeadScore(company=company, **lead_score_values(score))
+
+
+def lead_score_values(score: ScoreResult) -> dict[str, Any]:
+    """LeadScore column values of an engine score (shared by scans and ``rescore``)."""
+    return {
+        "readiness_score": score.score,
+        "segment": score.segment,
+        "reason": score.reason,
+        "hard_fail": score.hard_fail,
+        "breakdown": [{"rule": key, "points": points} for key, points in score.breakdown],
+        "technical_heat": score.technical_heat,
+        "commercial_segment": score.commercial_segment,
+        "commercial_heat": score.commercial_heat,
+        "priority_category": score.priority_category,
+        "priority_label": score.priority_label,
+        "rules_hash": score.rules_hash,
+    }
 
 
 def _plan_provider(
@@ -362,13 +367,11 @@ def _plan_history_and_alerts(plan: _DomainWrite, company: Company, context: _Set
     ]
     if history := plan.changes.score_history:
         plan.score_history = [
-            ScoreChangeHistory(
-                old_score=history.old_score,
-                new_score=history.new_score,
-                old_segment=history.old_segment or "",
-                new_segment=history.new_segment or "",
+            score_history_row(
+                history,
+                company=company,
                 changed_at=context.scanned_at,
-                **stamp,
+                scan_token=context.scan_token,
             )
         ]
     plan.alerts = [
@@ -381,6 +384,25 @@ def _plan_history_and_alerts(plan: _DomainWrite, company: Company, context: _Set
         )
         for draft in plan.changes.alerts
     ]
+
+
+def score_history_row(
+    history: change_rules.ScoreHistory,
+    *,
+    company: Company,
+    changed_at: dt.datetime,
+    scan_token: uuid.UUID,
+) -> ScoreChangeHistory:
+    """The ScoreChangeHistory row of an engine score change (shared by scans and rescore)."""
+    return ScoreChangeHistory(
+        company=company,
+        old_score=history.old_score,
+        new_score=history.new_score,
+        old_segment=history.old_segment or "",
+        new_segment=history.new_segment or "",
+        changed_at=changed_at,
+        scan_token=scan_token,
+    )
 
 
 def _plan_tags(

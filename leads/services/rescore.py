@@ -1,0 +1,205 @@
+"""Re-scoring stored leads after a rules change, from their stored signals, with no DNS (§7).
+
+Scoring is a pure function of the signals a scan stored, and every LeadScore records the hash
+of the rules that produced it (``rules_hash``). After rules.json changes (and the processes
+restart), ``lead_scores_rescore`` walks the stored signals in keyset-paginated batches and
+re-scores every lead whose ``rules_hash`` differs, so a new points table reaches every lead
+without a single DNS question. Per batch it costs a fixed number of statements: find the next
+company ids, lock those companies in domain order (the order scans lock them, so the two
+queue behind each other instead of deadlocking) while reading signals and score in one join,
+update the scores in bulk, insert the score history in bulk.
+
+What it does not do:
+
+* No alerts. The company did not change, the rules did; an alert would tell the sales team
+  about news that is not news. A ScoreChangeHistory row is still written for every lead whose
+  score or segment moved, so the history explains the jump.
+* No provider decision. The provider was decided from raw DNS evidence by providers.json; a
+  change to that table needs a rescan (``manage.py rescan --all``), this re-uses the stored
+  provider as is.
+* Unscored leads (pending, or unresolved: DNS did not answer) are left alone: they have no
+  facts to score, and an unresolved rescan keeps its last score until DNS answers again.
+
+Running it twice writes nothing new: the second run finds every ``rules_hash`` current. The
+history rows carry a scan token derived from the new rules hash and the score row's previous
+version, so a batch retried after a crash cannot insert a row twice, while a later return to
+the same rules (A -> B -> A -> B) still records its own history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from leads.choices import DnsStatus
+from leads.models import DomainSignals, LeadScore, ScoreChangeHistory
+from leads.services.scans import SCORE_FIELDS, lead_score_values, score_history_row
+from scanning.engine import changes as change_rules
+from scanning.engine.rules import Rules, load_rules
+from scanning.engine.scan import score_input_from_signals
+from scanning.engine.scoring import ScoreInput, ScoreResult, score_lead
+
+# The DNS outcomes a scan scores (an NXDOMAIN is scored: it is the domain_not_found hard-fail).
+SCORED_DNS_STATUSES = (DnsStatus.OK, DnsStatus.NXDOMAIN)
+# A fixed namespace, so the same rules version and score row always give the same token.
+RESCORE_NAMESPACE = uuid.UUID("5b0f3c52-8d2e-4b6a-9a51-0e6f1c7d2a94")
+
+
+@dataclass(frozen=True)
+class RescoreReport:
+    """Leads with a stored score read (``examined``), re-scored because their rules hash
+    differed (``rescored``), and among those, the ones whose score or segment moved."""
+
+    examined: int = 0
+    rescored: int = 0
+    changed: int = 0
+
+    def __add__(self, other: RescoreReport) -> RescoreReport:
+        return RescoreReport(
+            self.examined + other.examined,
+            self.rescored + other.rescored,
+            self.changed + other.changed,
+        )
+
+
+@dataclass(frozen=True)
+class _Rescored:
+    score: LeadScore
+    history: ScoreChangeHistory | None
+
+
+def lead_scores_rescore(
+    *, rules: Rules | None = None, batch_size: int = 1000, dry_run: bool = False
+) -> RescoreReport:
+    """Re-score every scored lead whose ``rules_hash`` is not ``rules.hash`` (see module doc).
+
+    ``rules`` defaults to the process's rules.json; ``dry_run`` counts without writing.
+    """
+    rules = rules or load_rules()
+    rescored_at = timezone.now()
+    report = RescoreReport()
+    after = 0
+    while company_ids := _next_company_ids(after=after, batch_size=max(batch_size, 1)):
+        with transaction.atomic():
+            report += _rescore_batch(company_ids, rules, rescored_at, dry_run=dry_run)
+        after = company_ids[-1]
+    return report
+
+
+def rescore_token(rules_hash: str, score: LeadScore) -> uuid.UUID:
+    """The history scan token of re-scoring ``score`` (as stored now) with ``rules_hash``."""
+    version = score.updated_at.isoformat() if score.updated_at else ""
+    return uuid.uuid5(RESCORE_NAMESPACE, f"rescore:{rules_hash}:{score.pk}:{version}")
+
+
+def _next_company_ids(*, after: int, batch_size: int) -> list[int]:
+    # Keyset pagination on the unique company_id: each page is an index range scan, however
+    # far the walk has gone, and rows re-scored by an earlier page are never read again.
+    scored = DomainSignals.objects.filter(
+        company_id__gt=after,
+        dns_status__in=SCORED_DNS_STATUSES,
+        company__score__readiness_score__isnull=False,
+    )
+    return list(scored.order_by("company_id").values_list("company_id", flat=True)[:batch_size])
+
+
+def _rescore_batch(
+    company_ids: Sequence[int], rules: Rules, rescored_at: dt.datetime, *, dry_run: bool
+) -> RescoreReport:
+    rows = _read_batch(company_ids, lock=not dry_run)
+    examined = [row for row in rows if _still_scored(row)]
+    rescored = [
+        outcome
+        for row in examined
+        if row.company.score.rules_hash != rules.hash
+        and (outcome := _rescore(row, rules, rescored_at)) is not None
+    ]
+    if not dry_run:
+        _write(rescored)
+    changed = sum(1 for outcome in rescored if outcome.history is not None)
+    return RescoreReport(len(examined), len(rescored), changed)
+
+
+def _read_batch(company_ids: Sequence[int], *, lock: bool) -> list[DomainSignals]:
+    rows = DomainSignals.objects.select_related("company__score").filter(company_id__in=company_ids)
+    if lock:
+        # Only the company rows, the lock every scan of these companies takes first.
+        rows = rows.select_for_update(of=("company",))
+    return list(rows.order_by("company__domain"))
+
+
+def _still_scored(signals: DomainSignals) -> bool:
+    # Re-checked under the lock: a scan may have replaced the row since the ids were read.
+    score: LeadScore | None = getattr(signals.company, "score", None)
+    return (
+        score is not None
+        and score.readiness_score is not None
+        and signals.dns_status in SCORED_DNS_STATUSES
+    )
+
+
+def _rescore(signals: DomainSignals, rules: Rules, rescored_at: dt.datetime) -> _Rescored | None:
+    inp = stored_score_input(signals)
+    if inp is None:
+        return None
+    score = signals.company.score
+    token = rescore_token(rules.hash, score)
+    before = change_rules.Snapshot(score=score.readiness_score, segment=score.segment)
+    result = score_lead(inp, rules)
+    _apply(score, result, rescored_at)
+    after = change_rules.Snapshot(score=score.readiness_score, segment=score.segment)
+    moved, _ = change_rules.score_changes(before, after, rules)
+    history = None
+    if moved is not None:
+        history = score_history_row(
+            moved, company=signals.company, changed_at=rescored_at, scan_token=token
+        )
+    return _Rescored(score, history)
+
+
+def stored_score_input(signals: DomainSignals) -> ScoreInput | None:
+    """The scorer's input from a stored signal row; None when SPF or DKIM is unknown."""
+    if signals.spf is None or signals.dkim is None:
+        return None  # an unknown is not a no: scoring it would charge the "absent" risks
+    return score_input_from_signals(
+        provider=signals.provider,
+        mx_hosts=_mx_hosts(signals.mx),
+        spf=signals.spf,
+        dkim=signals.dkim,
+        dmarc_policy=signals.dmarc_policy,
+        dmarc_testing=signals.dmarc_testing,
+        spf_record=signals.spf_record,
+        domain_exists=signals.dns_status != DnsStatus.NXDOMAIN,
+        accepts_mail=not signals.null_mx,
+    )
+
+
+def _mx_hosts(mx: Any) -> tuple[str, ...]:
+    """Host names of the stored ``[{preference, host}]`` list; malformed entries are dropped."""
+    if not isinstance(mx, list):
+        return ()
+    hosts = (row.get("host") for row in mx if isinstance(row, dict))
+    return tuple(host for host in hosts if isinstance(host, str) and host)
+
+
+def _apply(score: LeadScore, result: ScoreResult, rescored_at: dt.datetime) -> None:
+    for name, value in lead_score_values(result).items():
+        setattr(score, name, value)
+    score.updated_at = rescored_at  # bulk_update does not run auto_now
+
+
+def _write(rescored: Sequence[_Rescored]) -> None:
+    if not rescored:
+        return
+    scores = [outcome.score for outcome in rescored]
+    LeadScore.objects.bulk_update(scores, fields=list(SCORE_FIELDS))
+    history = [outcome.history for outcome in rescored if outcome.history is not None]
+    if history:
+        # The (company, scan_token) constraint absorbs a row a retried batch already wrote.
+        ScoreChangeHistory.objects.bulk_create(history, ignore_conflicts=True)
