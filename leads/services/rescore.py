@@ -7,13 +7,14 @@ re-scores every lead whose ``rules_hash`` differs, so a new points table reaches
 without a single DNS question. Per batch it costs a fixed number of statements: find the next
 company ids, lock those companies in domain order (the order scans lock them, so the two
 queue behind each other instead of deadlocking) while reading signals and score in one join,
-update the scores in bulk, insert the score history in bulk.
+update the scores in bulk, insert the score history in bulk, and re-tag the moved leads.
 
 What it does not do:
 
 * No alerts. The company did not change, the rules did; an alert would tell the sales team
   about news that is not news. A ScoreChangeHistory row is still written for every lead whose
-  score or segment moved, so the history explains the jump.
+  score or segment moved, so the history explains the jump, and that lead's system tags are
+  re-decided (``migration-ready`` follows the score), exactly as a scan would.
 * No provider decision. The provider was decided from raw DNS evidence by providers.json; a
   change to that table needs a rescan (``manage.py rescan --all``), this re-uses the stored
   provider as is.
@@ -34,12 +35,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from leads.choices import DnsStatus
-from leads.models import DomainSignals, LeadScore, ScoreChangeHistory
-from leads.services.scans import SCORE_FIELDS, lead_score_values, score_history_row
+from leads.models import DomainSignals, LeadScore, ScoreChangeHistory, Tag
+from leads.selectors import scan_snapshot_from_rows
+from leads.services.scans import (
+    SCORE_FIELDS,
+    CompanyTags,
+    company_tags_read,
+    lead_score_values,
+    score_history_row,
+    system_tag_writes,
+    system_tags_replace,
+)
 from scanning.engine import changes as change_rules
 from scanning.engine.rules import Rules, load_rules
 from scanning.engine.scan import score_input_from_signals
@@ -70,8 +81,9 @@ class RescoreReport:
 
 @dataclass(frozen=True)
 class _Rescored:
+    signals: DomainSignals
     score: LeadScore
-    history: ScoreChangeHistory | None
+    history: ScoreChangeHistory | None  # None when neither score nor segment moved
 
 
 def lead_scores_rescore(
@@ -160,7 +172,7 @@ def _rescore(signals: DomainSignals, rules: Rules, rescored_at: dt.datetime) -> 
         history = score_history_row(
             moved, company=signals.company, changed_at=rescored_at, scan_token=token
         )
-    return _Rescored(score, history)
+    return _Rescored(signals, score, history)
 
 
 def stored_score_input(signals: DomainSignals) -> ScoreInput | None:
@@ -199,7 +211,34 @@ def _write(rescored: Sequence[_Rescored]) -> None:
         return
     scores = [outcome.score for outcome in rescored]
     LeadScore.objects.bulk_update(scores, fields=list(SCORE_FIELDS))
-    history = [outcome.history for outcome in rescored if outcome.history is not None]
-    if history:
+    moved = [outcome for outcome in rescored if outcome.history is not None]
+    if moved:
         # The (company, scan_token) constraint absorbs a row a retried batch already wrote.
+        history = [outcome.history for outcome in moved if outcome.history is not None]
         ScoreChangeHistory.objects.bulk_create(history, ignore_conflicts=True)
+        _retag(moved)
+
+
+def _retag(moved: Sequence[_Rescored]) -> None:
+    """Re-decide the system tags of leads whose score moved, with the scans' own rule."""
+    current = company_tags_read([outcome.signals.company_id for outcome in moved])
+    add: list[Tag] = []
+    remove_ids: list[int] = []
+    for outcome in moved:
+        to_add, to_remove = _tag_writes(outcome, current.get(outcome.signals.company_id, []))
+        add += to_add
+        remove_ids += to_remove
+    system_tags_replace(add=add, remove_ids=remove_ids)
+
+
+def _tag_writes(outcome: _Rescored, current: CompanyTags) -> tuple[list[Tag], list[int]]:
+    state = scan_snapshot_from_rows(outcome.signals, outcome.score) or change_rules.Snapshot()
+    return system_tag_writes(
+        state,
+        outcome.signals.company,
+        current,
+        today=timezone.localdate(outcome.score.updated_at),
+        migration_ready_score=settings.HUNTER_MIGRATION_READY_SCORE,
+        expire_soon_days=settings.HUNTER_EXPIRE_SOON_DAYS,
+        created_at=outcome.score.updated_at,
+    )

@@ -54,6 +54,7 @@ from scanning.engine.scan import ScanResult
 from scanning.engine.scoring import ScoreResult
 
 DOMAIN_MAX = 255
+CompanyTags = list[tuple[int, str, str]]  # one company's tags: [(tag id, tag, source)]
 
 # What an unresolved scan may overwrite on an existing row; every other column keeps the facts
 # of the last scan that DNS answered (an unknown is not a no, SPEC §35).
@@ -116,7 +117,7 @@ class _StoredState:
     companies: dict[str, Company]
     signals: dict[int, DomainSignals]
     scores: dict[int, LeadScore]
-    tags: dict[int, list[tuple[int, str, str]]]  # company id -> [(tag id, tag, source)]
+    tags: dict[int, CompanyTags]
 
 
 def lead_scan_results_store(
@@ -189,17 +190,23 @@ def _lock_and_read(domains: list[str]) -> _StoredState:
     locked = Company.objects.select_for_update().filter(domain__in=domains).order_by("domain")
     companies = {company.domain: company for company in locked}
     ids = [company.pk for company in companies.values()]
-    tags: dict[int, list[tuple[int, str, str]]] = {}
-    for tag_id, company_id, tag, source in Tag.objects.filter(company_id__in=ids).values_list(
-        "id", "company_id", "tag", "source"
-    ):
-        tags.setdefault(company_id, []).append((tag_id, tag, source))
     return _StoredState(
         companies=companies,
         signals={row.company_id: row for row in DomainSignals.objects.filter(company_id__in=ids)},
         scores={row.company_id: row for row in LeadScore.objects.filter(company_id__in=ids)},
-        tags=tags,
+        tags=company_tags_read(ids),
     )
+
+
+def company_tags_read(company_ids: Sequence[int]) -> dict[int, CompanyTags]:
+    """Every tag of the given companies as ``(tag id, tag, source)``, by company id."""
+    tags: dict[int, CompanyTags] = {}
+    rows = Tag.objects.filter(company_id__in=company_ids).values_list(
+        "id", "company_id", "tag", "source"
+    )
+    for tag_id, company_id, tag, source in rows:
+        tags.setdefault(company_id, []).append((tag_id, tag, source))
+    return tags
 
 
 # -- planning one domain -------------------------------------------------------------------
@@ -409,25 +416,49 @@ def _plan_tags(
     plan: _DomainWrite,
     state: Snapshot,
     company: Company,
-    current: list[tuple[int, str, str]],
+    current: CompanyTags,
     context: _Settings,
 ) -> None:
-    """Recompute the system tags (§11, §34 #17); manual tags are neither added nor removed."""
-    wanted = change_rules.system_tags(
+    plan.tags_to_add, plan.tag_ids_to_remove = system_tag_writes(
         state,
-        company.provider or None,
+        company,
+        current,
         today=context.today,
         migration_ready_score=context.migration_ready_score,
         expire_soon_days=context.expire_soon_days,
+        created_at=context.scanned_at,
+    )
+
+
+def system_tag_writes(
+    state: Snapshot,
+    company: Company,
+    current: CompanyTags,
+    *,
+    today: dt.date,
+    migration_ready_score: int,
+    expire_soon_days: int,
+    created_at: dt.datetime,
+) -> tuple[list[Tag], list[int]]:
+    """Recompute the system tags (§11, §34 #17): ``(tags to add, tag ids to remove)``.
+
+    Manual tags are neither added nor removed. Shared by scans and ``rescore``.
+    """
+    wanted = change_rules.system_tags(
+        state,
+        company.provider or None,
+        today=today,
+        migration_ready_score=migration_ready_score,
+        expire_soon_days=expire_soon_days,
     )
     system = {tag: tag_id for tag_id, tag, source in current if source == TagSource.SYSTEM}
     manual = [tag for _, tag, source in current if source != TagSource.SYSTEM]
     tag_changes = change_rules.tag_plan(wanted, system, manual)
-    plan.tags_to_add = [
-        Tag(company=company, tag=tag, source=TagSource.SYSTEM, created_at=context.scanned_at)
+    add = [
+        Tag(company=company, tag=tag, source=TagSource.SYSTEM, created_at=created_at)
         for tag in sorted(tag_changes.add)
     ]
-    plan.tag_ids_to_remove = [system[tag] for tag in sorted(tag_changes.remove)]
+    return add, [system[tag] for tag in sorted(tag_changes.remove)]
 
 
 # -- writing -------------------------------------------------------------------------------
@@ -472,7 +503,10 @@ def _write(plans: list[_DomainWrite]) -> None:
     _insert_once(SignalChangeHistory, [row for p in plans for row in p.signal_history])
     _insert_once(ScoreChangeHistory, [row for p in plans for row in p.score_history])
     _insert_once(Alert, [row for p in plans for row in p.alerts])
-    _replace_system_tags(plans)
+    system_tags_replace(
+        add=[tag for plan in plans for tag in plan.tags_to_add],
+        remove_ids=[tag_id for plan in plans for tag_id in plan.tag_ids_to_remove],
+    )
 
 
 def _upsert_scores(scores: list[LeadScore]) -> None:
@@ -488,8 +522,8 @@ def _insert_once(model: Any, rows: list[Any]) -> None:
         model.objects.bulk_create(rows, ignore_conflicts=True)
 
 
-def _replace_system_tags(plans: list[_DomainWrite]) -> None:
-    stale = [tag_id for plan in plans for tag_id in plan.tag_ids_to_remove]
-    if stale:
-        Tag.objects.filter(pk__in=stale, source=TagSource.SYSTEM).delete()
-    _insert_once(Tag, [tag for plan in plans for tag in plan.tags_to_add])
+def system_tags_replace(*, add: Sequence[Tag], remove_ids: Sequence[int]) -> None:
+    """Delete the stale system tags and insert the new ones (two statements at most)."""
+    if remove_ids:
+        Tag.objects.filter(pk__in=remove_ids, source=TagSource.SYSTEM).delete()
+    _insert_once(Tag, list(add))

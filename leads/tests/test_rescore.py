@@ -12,8 +12,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from leads.choices import DnsStatus
-from leads.models import Alert, DomainSignals, LeadScore, ScoreChangeHistory
+from leads.choices import DnsStatus, TagSource
+from leads.models import Alert, DomainSignals, LeadScore, ScoreChangeHistory, Tag
 from leads.services.rescore import RescoreReport, lead_scores_rescore, stored_score_input
 from leads.services.scans import lead_score_values
 from leads.tests.factories import CompanyFactory, DomainSignalsFactory
@@ -84,6 +84,23 @@ def test_a_rescored_lead_gets_one_history_row_and_no_alert(
     assert (history.old_segment, history.new_segment) == ("Migration", "Cold")
     assert history.scan_token is not None
     assert not Alert.objects.exists()
+
+
+def test_system_tags_follow_the_new_score_and_manual_tags_stay(
+    shipped_rules: Rules, new_rules: Rules
+) -> None:
+    google = stored_lead(shipped_rules)
+    Tag.objects.create(company=google.company, tag="migration-ready", source=TagSource.SYSTEM)
+    Tag.objects.create(company=google.company, tag="vip", source=TagSource.MANUAL)
+
+    def tags() -> set[str]:
+        return set(Tag.objects.filter(company=google.company).values_list("tag", flat=True))
+
+    lead_scores_rescore(rules=new_rules)  # 85 Migration -> 55 Cold
+    assert "migration-ready" not in tags()
+    assert "vip" in tags()
+    lead_scores_rescore(rules=shipped_rules)  # back to 85 Migration
+    assert {"migration-ready", "vip"} <= tags()
 
 
 def test_running_it_again_changes_nothing_and_writes_no_new_history(
