@@ -321,6 +321,13 @@ class Alert(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     scan_token = _scan_token_field()
+    # Delivery bookkeeping (leads.services.alerts): failed deliveries are retried a bounded
+    # number of times; an alert some user wants in a daily digest stays owed until it went out.
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Failed delivery attempts")
+    next_attempt_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a failed delivery is retried; empty = given up"
+    )
+    digest_due = models.BooleanField(default=False, help_text="Owed to daily-digest subscribers")
 
     class Meta:
         ordering = ["-created_at", "-id"]
