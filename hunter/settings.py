@@ -179,6 +179,17 @@ CELERY_BEAT_SCHEDULE = {
         # django-celery-beat's name for Celery's "expires": a missed run is dropped after 1 h.
         "options": {"expire_seconds": 3_600},
     },
+    "process-pending-alerts": {
+        "task": "leads.process_pending_alerts",
+        "schedule": 300.0,
+        # A run that waited longer than a minute is dropped: the next one is due soon anyway.
+        "options": {"expire_seconds": 60},
+    },
+    "send-alert-digest": {
+        "task": "leads.send_alert_digest",
+        "schedule": 86_400.0,
+        "options": {"expire_seconds": 3_600},
+    },
 }
 
 # --- Scanning -----------------------------------------------------------------------------------
@@ -213,6 +224,30 @@ HUNTER_REGISTRATION_RATE = env_float("HUNTER_REGISTRATION_RATE", 5.0, minimum=0.
 # Auto-tags and expiry alerts (SPEC §9.1, §11, §34 #17).
 HUNTER_MIGRATION_READY_SCORE = env_int("HUNTER_MIGRATION_READY_SCORE", 60, minimum=0, maximum=100)
 HUNTER_EXPIRE_SOON_DAYS = env_int("HUNTER_EXPIRE_SOON_DAYS", 30, minimum=1, maximum=365)
+# Alert delivery (leads.services.alerts): batch size, retries of failed deliveries, timeouts.
+HUNTER_ALERT_BATCH_SIZE = env_int("HUNTER_ALERT_BATCH_SIZE", 50, minimum=1, maximum=1000)
+HUNTER_ALERT_MAX_ATTEMPTS = env_int("HUNTER_ALERT_MAX_ATTEMPTS", 5, minimum=1, maximum=20)
+HUNTER_ALERT_RETRY_DELAY = env_int("HUNTER_ALERT_RETRY_DELAY", 300, minimum=1, maximum=86_400)
+HUNTER_ALERT_WEBHOOK_TIMEOUT = env_float(
+    "HUNTER_ALERT_WEBHOOK_TIMEOUT", 10.0, minimum=0.05, maximum=60
+)
+
+# --- E-mail (alert notifications) ---------------------------------------------------------------
+# Development prints mails to the console; production talks SMTP unless told otherwise.
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if IS_PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1, maximum=65_535)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# Without a timeout a dead SMTP server would hang the alert task until its time limit.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1, maximum=300)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "hunter@localhost")
 
 # --- People, language, pages --------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

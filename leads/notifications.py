@@ -1,0 +1,144 @@
+"""Channel senders for alert notifications: webhook, Slack incoming webhook and e-mail.
+
+Each sender takes plain values (never model rows) and returns a ``Delivery`` instead of
+raising, so one broken channel cannot stop the others (SPEC §9.4, §34 #16). Error texts name
+the channel and the kind of failure only: exception messages may carry a recipient address
+(SMTP) or a secret webhook URL, and these texts are stored on the alert and logged (§28).
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import httpx
+from django.conf import settings
+from django.core.mail import send_mail
+
+from leads.choices import NotificationMethod
+
+# httpx logs every request URL at INFO, and Slack or webhook URLs carry their secret token.
+logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What one alert says, as every channel renders it."""
+
+    alert_id: int
+    domain: str
+    alert_type: str
+    message: str
+    created_at: datetime
+
+    def payload(self) -> dict[str, Any]:
+        """The webhook JSON body (SPEC §9.4)."""
+        return {
+            "alert_id": self.alert_id,
+            "domain": self.domain,
+            "alert_type": self.alert_type,
+            "message": self.message,
+            "created_at": self.created_at.isoformat(),
+        }
+
+    def line(self) -> str:
+        """One human-readable line: the domain and what changed."""
+        return f"{self.domain}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """The outcome of one send: ok, or the reason it failed."""
+
+    ok: bool
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class Channel:
+    """Where one alert config sends: its method and its address (URL or e-mail)."""
+
+    method: str
+    webhook_url: str = ""
+    email_address: str = ""
+
+
+DELIVERED = Delivery(ok=True)
+
+
+def notify(channel: Channel, notices: Sequence[Notice]) -> Delivery:
+    """Send one message about ``notices`` (one alert, or a digest of several) to ``channel``."""
+    if not notices:
+        return DELIVERED
+    if channel.method == NotificationMethod.WEBHOOK:
+        return webhook_send(url=channel.webhook_url, body=webhook_body(notices))
+    if channel.method == NotificationMethod.SLACK:
+        return slack_send(url=channel.webhook_url, text=message_text(notices))
+    if channel.method == NotificationMethod.EMAIL:
+        subject, body = email_subject(notices), message_text(notices)
+        return email_send(address=channel.email_address, subject=subject, body=body)
+    return Delivery(ok=False, error=f"{channel.method or 'no method'}: unsupported channel")
+
+
+def webhook_body(notices: Sequence[Notice]) -> dict[str, Any]:
+    """One alert as SPEC §9.4's flat JSON; a digest wraps the same objects in a list."""
+    if len(notices) == 1:
+        return notices[0].payload()
+    return {"digest": True, "count": len(notices), "alerts": [n.payload() for n in notices]}
+
+
+def message_text(notices: Sequence[Notice]) -> str:
+    """Plain text for Slack and e-mail: the line itself, or a counted list for a digest."""
+    if len(notices) == 1:
+        return notices[0].line()
+    lines = [f"- {notice.line()}" for notice in notices]
+    return "\n".join([f"Hunter: {len(notices)} lead alerts", *lines])
+
+
+def email_subject(notices: Sequence[Notice]) -> str:
+    if len(notices) == 1:
+        # A header line: a line break in a message must not end it (or inject headers).
+        return " ".join(f"[Hunter] {notices[0].line()}".split())[:200]
+    return f"[Hunter] Daily digest: {len(notices)} lead alerts"
+
+
+def webhook_send(*, url: str, body: dict[str, Any]) -> Delivery:
+    """POST ``body`` as JSON; any 2xx answer is a success, anything else a failure."""
+    return _post_json("webhook", url, body)
+
+
+def slack_send(*, url: str, text: str) -> Delivery:
+    """POST to a Slack incoming webhook, whose contract is a JSON object with ``text``."""
+    return _post_json("slack", url, {"text": text})
+
+
+def _post_json(channel: str, url: str, body: dict[str, Any]) -> Delivery:
+    if not url:
+        return Delivery(ok=False, error=f"{channel}: no URL configured")
+    try:
+        response = httpx.post(
+            url, json=body, timeout=settings.HUNTER_ALERT_WEBHOOK_TIMEOUT, follow_redirects=False
+        )
+    except httpx.TimeoutException:
+        return Delivery(ok=False, error=f"{channel}: timed out")
+    except (httpx.HTTPError, ValueError) as error:  # ValueError: a URL httpx cannot use
+        return Delivery(ok=False, error=f"{channel}: {type(error).__name__}")
+    if not response.is_success:
+        return Delivery(ok=False, error=f"{channel}: HTTP {response.status_code}")
+    return DELIVERED
+
+
+def email_send(*, address: str, subject: str, body: str) -> Delivery:
+    """Send one plain-text mail from DEFAULT_FROM_EMAIL through the configured backend."""
+    if not address:
+        return Delivery(ok=False, error="email: no address configured")
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address], fail_silently=False)
+    except (smtplib.SMTPException, OSError, ValueError) as error:
+        # The type only: SMTP errors quote the refused recipient address.
+        return Delivery(ok=False, error=f"email: {type(error).__name__}")
+    return DELIVERED
