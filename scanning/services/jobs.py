@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from leads.models import Company
 from leads.services.scans import StoreReport, lead_scan_results_store
+from leads.tasks import process_pending_alerts
 from scanning.config import engine_config
 from scanning.db import (
     backoff_seconds,
@@ -200,7 +201,15 @@ def scan_job_finish_if_done(*, job_id: int) -> bool:
         .filter(~Exists(unfinished))
         .update(status=JobStatus.COMPLETED, finished_at=timezone.now())
     )
+    if updated:
+        # A (re)scan raises its alerts while it runs: deliver them now, not at the next tick.
+        # robust: a broker outage must not fail the job that has just completed.
+        transaction.on_commit(_enqueue_alert_processing, robust=True)
     return updated == 1
+
+
+def _enqueue_alert_processing() -> None:
+    process_pending_alerts.delay()
 
 
 # --- one chunk -----------------------------------------------------------------------------
