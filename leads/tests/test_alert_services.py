@@ -3,6 +3,7 @@ e-mail backend: immediate sends, any-success, bounded retries, digests and concu
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -268,6 +269,27 @@ def test_email_goes_to_the_configured_address_from_the_default_sender() -> None:
     assert message.subject == f"[Hunter] contoso.com.tr: {MX_MESSAGE}"
     assert message.body == f"contoso.com.tr: {MX_MESSAGE}"
     assert refreshed(alert).notification_method == "email"
+
+
+def closed_loopback_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_an_unreachable_smtp_server_fails_the_alert_without_naming_the_address(
+    alert_settings: Any,
+) -> None:
+    alert_settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    alert_settings.EMAIL_HOST = "127.0.0.1"
+    alert_settings.EMAIL_PORT = closed_loopback_port()
+    alert = mx_alert()
+    AlertConfigFactory.create(email_address="ayse@partner.example")
+
+    alerts_process_pending(now=NOW)
+
+    alert = refreshed(alert)
+    assert (alert.status, alert.error) == ("failed", "email: ConnectionRefusedError")
 
 
 def test_every_user_who_asked_is_told_and_a_shared_webhook_gets_one_copy(
