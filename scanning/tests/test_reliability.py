@@ -108,12 +108,25 @@ def seed_first_scan(domains: list[str], settings) -> None:
     assert set(Company.objects.values_list("provider", flat=True)) == {"Google"}
 
 
-def wait_for(condition: Callable[[], bool], *, seconds: float, what: str) -> None:
+def wait_for(
+    condition: Callable[[], bool],
+    *,
+    seconds: float,
+    what: str,
+    worker: CeleryWorkerProcess | None = None,
+) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
         if time.monotonic() > deadline:
-            pytest.fail(f"gave up waiting for {what}")
+            pytest.fail(f"gave up waiting for {what}\n{diagnostics(worker)}")
         time.sleep(0.1)
+
+
+def diagnostics(worker: CeleryWorkerProcess | None) -> str:
+    """Chunk states and the worker's last lines, so a failure here can be understood."""
+    states = list(ScanChunk.objects.values_list("job_id", "number", "status", "attempts"))
+    tail = worker.log_tail() if worker is not None else "(no worker)"
+    return f"chunks (job, number, status, attempts): {states}\nworker log:\n{tail}"
 
 
 def job_finished(job: ScanJob) -> Callable[[], bool]:
@@ -147,11 +160,17 @@ def test_a_job_whose_worker_is_killed_completes_after_restart_with_every_change_
             ),
             seconds=60,
             what="a committed chunk and one in flight",
+            worker=worker,
         )
         worker.kill()
         killed = list(chunks.filter(status=ChunkStatus.RUNNING).values_list("id", flat=True))
         worker.start()
-        wait_for(job_finished(job), seconds=JOB_DEADLINE_SECONDS, what="the job after restart")
+        wait_for(
+            job_finished(job),
+            seconds=JOB_DEADLINE_SECONDS,
+            what="the job after restart",
+            worker=worker,
+        )
 
     job.refresh_from_db()
     assert (job.status, job.succeeded, job.failed, job.processed) == ("completed", 24, 0, 24)
