@@ -111,4 +111,15 @@ def configure_logging(*, json_output: bool, level: str, stream: TextIO | None = 
     root.handlers[:] = [handler]
     root.setLevel(level)
     _route_library_loggers_to_root()
+    _quiet_url_logging_libraries()
     _stop_celery_from_reconfiguring()
+
+
+# Loggers that write every request URL at INFO; the URLs Hunter calls (alert webhooks, Slack,
+# RDAP) can carry secret tokens or domains of leads, so only their warnings get through.
+URL_LOGGING_LIBRARIES = ("httpx", "httpcore")
+
+
+def _quiet_url_logging_libraries() -> None:
+    for name in URL_LOGGING_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.WARNING)

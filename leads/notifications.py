@@ -8,7 +8,6 @@ the channel and the kind of failure only: exception messages may carry a recipie
 
 from __future__ import annotations
 
-import logging
 import smtplib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,9 +19,6 @@ from django.conf import settings
 from django.core.mail import send_mail
 
 from leads.choices import NotificationMethod
-
-# httpx logs every request URL at INFO, and Slack or webhook URLs carry their secret token.
-logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 @dataclass(frozen=True)

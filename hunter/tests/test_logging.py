@@ -103,3 +103,9 @@ def test_development_logs_are_readable_text_not_json():
     assert "domain" in text
     with pytest.raises(json.JSONDecodeError):
         json.loads(text.splitlines()[0])
+
+
+def test_http_client_libraries_log_no_request_urls_at_info() -> None:
+    # Webhook and Slack URLs carry secret tokens; httpx would log each one at INFO.
+    assert logging.getLogger("httpx").getEffectiveLevel() >= logging.WARNING
+    assert logging.getLogger("httpcore").getEffectiveLevel() >= logging.WARNING
