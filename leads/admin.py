@@ -251,10 +251,12 @@ class AlertAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "status",
         "notification_method",
         "alert_message",
+        "attempts",
+        "next_attempt_at",
         "created_at",
         "sent_at",
     ]
-    list_filter = ["status", "alert_type", "notification_method"]
+    list_filter = ["status", "alert_type", "notification_method", "digest_due"]
     list_select_related = ["company"]
     search_fields = ["company__domain", "alert_message"]
     date_hierarchy = "created_at"
