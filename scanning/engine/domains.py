@@ -49,10 +49,12 @@ def _reference_root(labels: list[str]) -> str:
     return ".".join(labels[-keep:])
 
 
+@lru_cache(maxsize=4096)
 def registrable_root(name: str | None) -> str | None:
     """Registrable domain of ``name`` (``mail.example.co.uk`` -> ``example.co.uk``).
 
-    Returns None for blank input and for names that are themselves a public suffix.
+    Returns None for blank input and for names that are themselves a public suffix. Cached:
+    a few provider hosts (aspmx.l.google.com, ...) make up most of the MX hosts of a scan.
     """
     cleaned = clean_host(name)
     labels = cleaned.split(".")

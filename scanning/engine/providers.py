@@ -161,8 +161,13 @@ def _load_cached(path: Path) -> ProviderTable:
     return provider_table_from_document(read_json_document(path))
 
 
+@lru_cache(maxsize=8)
 def load_provider_table(path: str | os.PathLike[str] = PROVIDERS_PATH) -> ProviderTable:
-    """Load providers.json once per path per process."""
+    """Load providers.json once per path per process.
+
+    Cached on the argument too: every decision asks for the table, and resolving the path
+    (file-system calls) on each ask cost more than the decision itself.
+    """
     return _load_cached(Path(path).resolve())
 
 

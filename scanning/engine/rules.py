@@ -204,10 +204,12 @@ def _load_rules_cached(rules_path: Path, providers_path: Path) -> Rules:
     return rules_from_documents(read_json_document(rules_path), read_json_document(providers_path))
 
 
+@lru_cache(maxsize=16)
 def load_rules(
     path: str | os.PathLike[str] = RULES_PATH,
     providers_path: str | os.PathLike[str] = PROVIDERS_PATH,
 ) -> Rules:
     """Load (once per path pair per process) the scoring rules; ``Rules.hash`` fingerprints
-    rules.json together with providers.json, since both decide a lead's score."""
+    rules.json together with providers.json, since both decide a lead's score. Cached on the
+    arguments as well, so a hot caller never pays for resolving the paths again."""
     return _load_rules_cached(Path(path).resolve(), Path(providers_path).resolve())
