@@ -154,6 +154,10 @@ def _target_text(canonical: dns.name.Name, asked: dns.name.Name) -> str | None:
 
 
 def _nxdomain_target(error: dns.resolver.NXDOMAIN, asked: str) -> str | None:
+    # Most NXDOMAINs (a missing selector, no autodiscover) carry no CNAME at all; working out
+    # dnspython's canonical name for them was the engine's largest cost per domain.
+    if not any(response.answer for response in error.responses().values()):
+        return None
     # An NXDOMAIN built without responses names no target; dnspython then raises TypeError.
     try:
         return _target_text(error.canonical_name, dns.name.from_text(asked))
