@@ -1,5 +1,6 @@
 # Hunter: `make run` starts the app, `make test` runs the whole suite. See README.md.
-PYTHON ?= python3.11
+# Python 3.11 under its own name when installed that way, else the default python3.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 # The test suite talks to the real local services; override either to point elsewhere.
