@@ -224,16 +224,30 @@ def score_input_from_signals(
 # --- the output record ---------------------------------------------------------------------
 
 
+_NO_VERDICT: dict[str, Any] = {
+    "provider": None,
+    "gateway": None,
+    "provider_inferred_behind_gateway": False,
+    "tenant_size": None,
+    "tenant_initial_domain": None,
+    "local_provider": None,
+    "mx_root": None,
+    "mixed_vendors": [],
+}
+
+
 def _verdict_record(verdict: ProviderVerdict | None) -> dict[str, Any]:
+    if verdict is None:
+        return {**_NO_VERDICT, "mixed_vendors": []}
     return {
-        "provider": verdict.provider if verdict else None,
-        "gateway": verdict.gateway if verdict else None,
-        "provider_inferred_behind_gateway": verdict.inferred_from_gateway if verdict else False,
-        "tenant_size": verdict.tenant_size if verdict else None,
-        "tenant_initial_domain": verdict.tenant_initial_domain if verdict else None,
-        "local_provider": verdict.local_provider if verdict else None,
-        "mx_root": verdict.mx_root if verdict else None,
-        "mixed_vendors": list(verdict.mixed_vendors) if verdict else [],
+        "provider": verdict.provider,
+        "gateway": verdict.gateway,
+        "provider_inferred_behind_gateway": verdict.inferred_from_gateway,
+        "tenant_size": verdict.tenant_size,
+        "tenant_initial_domain": verdict.tenant_initial_domain,
+        "local_provider": verdict.local_provider,
+        "mx_root": verdict.mx_root,
+        "mixed_vendors": list(verdict.mixed_vendors),
     }
 
 
