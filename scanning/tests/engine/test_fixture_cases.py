@@ -25,13 +25,12 @@ SHARED_CASES = REPO_ROOT / ".." / "shared" / "fixtures" / "scoring-cases.json"
 SKIPPED_GROUPS = {
     "sales_engine": "sales summary engine (§17): later work, not this module",
 }
-SKIPPED_FUNCTIONS = {
-    "check_dmarc": "DMARC parsing belongs to scanning/engine/dmarc.py (DNS/SPF/DMARC engineer)",
-}
+SKIPPED_FUNCTIONS: dict[str, str] = {}
 # Contact enrichment is lead logic (leads.enrichment); leads/tests/test_enrichment.py runs these.
-# Change detection runs in scanning/tests/engine/test_changes.py.
+# Change detection runs in scanning/tests/engine/test_changes.py, the DMARC parse cases in
+# scanning/tests/engine/test_dmarc.py.
 RUN_ELSEWHERE_GROUPS = {"contact_enrichment", "change_detection"}
-RUN_ELSEWHERE_FUNCTIONS = {"detect_linkedin_pattern"}
+RUN_ELSEWHERE_FUNCTIONS = {"detect_linkedin_pattern", "check_dmarc"}
 OWNED_GROUPS = {
     "normalization",
     "provider_mapping",
