@@ -12,8 +12,10 @@ import json
 import threading
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from hunter.testing.loopback_http import LoopbackHttpServer, owner_of
 
 SILENT = -1  # status marker: read the request, never answer
 
@@ -39,23 +41,12 @@ class _State:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-class HttpReceiver:
+class HttpReceiver(LoopbackHttpServer):
     """Records requests over real HTTP on a free loopback port; per-path failure modes."""
 
     def __init__(self, silent_seconds: float = 30.0) -> None:
-        self.silent_seconds = silent_seconds
-        self.stopping = threading.Event()
         self._state = _State()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _ReceiverHandler)
-        self._httpd.daemon_threads = True
-        self._httpd.receiver = self  # type: ignore[attr-defined]
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-    @property
-    def port(self) -> int:
-        return int(self._httpd.server_address[1])
+        super().__init__(_ReceiverHandler, silent_seconds)
 
     def url(self, path: str = "/hook") -> str:
         """The full URL of ``path`` on this receiver."""
@@ -88,30 +79,13 @@ class HttpReceiver:
         with self._state.lock:
             return [r for r in self._state.requests if path is None or r.path == path]
 
-    def start(self) -> HttpReceiver:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        # Wake silent handlers first so shutdown does not wait for their sleep to end.
-        self.stopping.set()
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> HttpReceiver:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
 
 class _ReceiverHandler(BaseHTTPRequestHandler):
     server_version = "HunterTestReceiver/1.0"
 
     @property
     def receiver(self) -> HttpReceiver:
-        return self.server.receiver  # type: ignore[attr-defined]
+        return owner_of(self)
 
     def do_POST(self) -> None:
         self._receive()

@@ -15,8 +15,10 @@ import threading
 from collections import Counter
 from enum import StrEnum
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from hunter.testing.loopback_http import LoopbackHttpServer, owner_of
 
 DOMAIN_PREFIX = "/domain/"
 REDIRECT_PREFIX = "/redirected/domain/"
@@ -36,7 +38,7 @@ class RdapBehaviour(StrEnum):
     REDIRECT = "redirect"  # 302 to /redirected/domain/<name> on this server
 
 
-class RdapServer:
+class RdapServer(LoopbackHttpServer):
     """Canned RDAP responses served over real HTTP on a free loopback port."""
 
     def __init__(self, silent_seconds: float = 30.0) -> None:
@@ -44,20 +46,8 @@ class RdapServer:
         self.behaviours: dict[str, RdapBehaviour] = {}
         self.bootstrap_tlds: list[str] = list(DEFAULT_BOOTSTRAP_TLDS)
         self.requests: Counter[str] = Counter()
-        self.silent_seconds = silent_seconds
-        self.stopping = threading.Event()
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _RdapHandler)
-        self._httpd.daemon_threads = True
-        self._httpd.rdap = self  # type: ignore[attr-defined]
-        # A short poll interval keeps stop(), and so every fixture teardown, quick.
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-    @property
-    def port(self) -> int:
-        return int(self._httpd.server_address[1])
+        super().__init__(_RdapHandler, silent_seconds)
 
     @property
     def base_url(self) -> str:
@@ -97,30 +87,13 @@ class RdapServer:
             "services": [[list(self.bootstrap_tlds), [self.base_url]]],
         }
 
-    def start(self) -> RdapServer:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        # Wake silent handlers first so shutdown does not wait for their sleep to end.
-        self.stopping.set()
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> RdapServer:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
 
 class _RdapHandler(BaseHTTPRequestHandler):
     server_version = "HunterTestRDAP/1.0"
 
     @property
     def rdap(self) -> RdapServer:
-        return self.server.rdap  # type: ignore[attr-defined]
+        return owner_of(self)
 
     def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
