@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import pytest
-from django.db import connection
 from django.db.models import Model
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 
+from hunter.testing.admin import admin_url, changelist_query_count
 from leads import models
 from leads.tests import factories
 
@@ -48,17 +45,6 @@ HISTORY_MODELS = [
     models.ScoreChangeHistory,
     models.Alert,
 ]
-
-
-def admin_url(model: type[Model], view: str, *args: Any) -> str:
-    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
-
-
-def changelist_query_count(client: Client, model: type[Model]) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(admin_url(model, "changelist"))
-    assert response.status_code == 200
-    return len(queries)
 
 
 @pytest.mark.parametrize("model", ROW_BUILDERS, ids=lambda model: model.__name__)

@@ -5,12 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from django.db import connection
 from django.db.models import Model
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 
+from hunter.testing.admin import admin_url, changelist_query_count
 from scanning import models
 from scanning.tests.factories import ScanChunkFactory, ScanJobFactory, ScanOutcomeFactory
 
@@ -21,17 +19,6 @@ ROW_BUILDERS: dict[type[Model], Callable[[], Model]] = {
     models.ScanChunk: ScanChunkFactory.create,
     models.ScanOutcome: ScanOutcomeFactory.create,
 }
-
-
-def admin_url(model: type[Model], view: str, *args: object) -> str:
-    return reverse(f"admin:scanning_{model._meta.model_name}_{view}", args=args)
-
-
-def changelist_query_count(client: Client, model: type[Model]) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(admin_url(model, "changelist"))
-    assert response.status_code == 200
-    return len(queries)
 
 
 @pytest.mark.parametrize("model", ROW_BUILDERS, ids=lambda model: model.__name__)
