@@ -159,16 +159,21 @@ def lookup_registration_sync(domain: str, config: RegistrationConfig) -> Registr
 async def lookup_registrations(
     domains: list[str], config: RegistrationConfig, concurrency: int = 10
 ) -> dict[str, Registration]:
-    """Look many domains up over one shared HTTP client, at most `concurrency` at a time."""
-    gate = asyncio.Semaphore(max(1, concurrency))
+    """Look many domains up over one shared HTTP client, at most `concurrency` at a time.
+
+    A fixed pool of lookups pulls from one iterator (as DNS collection does), so a huge input
+    never parks one task per domain.
+    """
+    results: dict[str, Registration] = {}
+    queue = iter(domains)
     async with httpx.AsyncClient(follow_redirects=True) as client:
 
-        async def one(domain: str) -> Registration:
-            async with gate:
-                return await lookup_registration(domain, config, client)
+        async def worker() -> None:
+            for domain in queue:
+                results[domain] = await lookup_registration(domain, config, client)
 
-        results = await asyncio.gather(*(one(domain) for domain in domains))
-    return dict(zip(domains, results, strict=True))
+        await asyncio.gather(*(worker() for _ in range(min(max(1, concurrency), len(domains)))))
+    return {domain: results[domain] for domain in domains}
 
 
 async def _lookup(
