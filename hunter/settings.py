@@ -224,6 +224,10 @@ HUNTER_REGISTRATION_RATE = env_float("HUNTER_REGISTRATION_RATE", 5.0, minimum=0.
 # Auto-tags and expiry alerts (SPEC §9.1, §11, §34 #17).
 HUNTER_MIGRATION_READY_SCORE = env_int("HUNTER_MIGRATION_READY_SCORE", 60, minimum=0, maximum=100)
 HUNTER_EXPIRE_SOON_DAYS = env_int("HUNTER_EXPIRE_SOON_DAYS", 30, minimum=1, maximum=365)
+# Sales summary (leads.sales): multiplies every lead's opportunity potential (capped at 100).
+HUNTER_SALES_ENGINE_OPPORTUNITY_FACTOR = env_float(
+    "HUNTER_SALES_ENGINE_OPPORTUNITY_FACTOR", 1.0, minimum=0.0, maximum=2.0
+)
 # Alert delivery (leads.services.alerts): batch size, retries of failed deliveries, timeouts.
 HUNTER_ALERT_BATCH_SIZE = env_int("HUNTER_ALERT_BATCH_SIZE", 50, minimum=1, maximum=1000)
 HUNTER_ALERT_MAX_ATTEMPTS = env_int("HUNTER_ALERT_MAX_ATTEMPTS", 5, minimum=1, maximum=20)
