@@ -133,3 +133,11 @@ def test_no_risks_when_every_record_is_in_place() -> None:
 
 def test_download_name_is_domain_summary_pdf() -> None:
     assert summary_pdf_filename("acme.com.tr") == "acme.com.tr_summary.pdf"
+
+
+def test_turkish_labels_render_with_their_own_letters() -> None:
+    with translation.override("tr"):
+        text = _text(render_summary_pdf(SUMMARY, generated_at=GENERATED_AT))
+    assert "Alan Adı Hesap Özeti" in text
+    assert "Güvenlik Durumu" in text
+    assert "Şirket: " + TURKISH_NAME in text
