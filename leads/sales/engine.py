@@ -657,36 +657,38 @@ def segment_explanation(inp: SalesInput) -> str:
     return f"{_segment_reason(inp)} {_signals_present(inp)}"
 
 
-def _mx_evidence(inp: SalesInput) -> str:
-    return f" ({inp.mx_root})" if inp.mx_root else ""
+def _mx_shows(inp: SalesInput) -> str:
+    evidence = f" ({inp.mx_root})" if inp.mx_root else ""
+    return f"MX kayıtları {_provider_label(inp)} kullanıldığını gösteriyor{evidence}"
+
+
+def _m365_reasoning(inp: SalesInput) -> str:
+    text = f"MX kayıtları Microsoft 365'i gösteriyor{f' ({inp.mx_root})' if inp.mx_root else ''}."
+    if inp.spf:
+        text += " SPF kaydı mevcut."
+    if inp.infrastructure_summary:
+        text += f" Altyapı: {inp.infrastructure_summary}."
+    return text
 
 
 def provider_reasoning(inp: SalesInput) -> str:
     """Why the provider was assigned, and the sales angle that follows from it."""
-    provider, evidence = inp.provider, _mx_evidence(inp)
-    if provider == "M365":
-        text = f"MX kayıtları Microsoft 365'i gösteriyor{evidence}."
-        if inp.spf:
-            text += " SPF kaydı mevcut."
-        if inp.infrastructure_summary:
-            text += f" Altyapı: {inp.infrastructure_summary}."
-        return text
-    if provider in CLOUD_PROVIDERS:
+    if inp.provider == "M365":
+        return _m365_reasoning(inp)
+    if inp.provider in CLOUD_PROVIDERS:
         return (
-            f"MX kayıtları {_provider_label(inp)} gösteriyor{evidence}. Zaten bulut e-postası "
-            "kullandığı için Microsoft 365'e geçiş teknik olarak kolay; "
-            "rekabetçi geçiş açısıyla yaklaşın."
+            f"{_mx_shows(inp)}. Zaten bulut e-postası kullandığı için Microsoft 365'e geçiş "
+            "teknik olarak kolay; rekabetçi geçiş açısıyla yaklaşın."
         )
-    if provider in SHARED_HOSTING_PROVIDERS:
+    if inp.provider in SHARED_HOSTING_PROVIDERS:
         return (
-            f"MX kayıtları {_provider_label(inp)} gösteriyor{evidence}. Paylaşımlı sunucular "
-            "güvenlik, yedekleme ve erişilebilirlik riski taşır; "
-            "kurumsal e-postaya geçiş argümanı güçlü."
+            f"{_mx_shows(inp)}. Paylaşımlı sunucular güvenlik, yedekleme ve erişilebilirlik "
+            "riski taşır; kurumsal e-postaya geçiş argümanı güçlü."
         )
-    if provider in TRANSACTIONAL_PROVIDERS:
+    if inp.provider in TRANSACTIONAL_PROVIDERS:
         return (
-            f"MX kayıtları {_provider_label(inp)} gösteriyor{evidence}: bu bir toplu gönderim "
-            "servisi, asıl posta kutusu sağlayıcısı belirsiz."
+            f"{_mx_shows(inp)}: bu bir toplu gönderim servisi, asıl posta kutusu "
+            "sağlayıcısı belirsiz."
         )
     return (
         "Sağlayıcı belirsiz: MX kayıtları bilinen bir sağlayıcıyla eşleşmiyor "
