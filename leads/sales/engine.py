@@ -708,8 +708,7 @@ _VALUE_PROPOSITIONS = {
 _DEFAULT_VALUE_PROPOSITION = "Microsoft 365 ile e-posta, dosya paylaşımı ve Teams tek çatı altında."
 
 
-def _opening(inp: SalesInput) -> str:
-    return f"Merhaba, ben {PARTNER_NAME} ekibinden arıyorum."
+OPENING = f"Merhaba, ben {PARTNER_NAME} ekibinden arıyorum."
 
 
 def _security_bullet(security: SecurityReasoning | None) -> list[str]:
@@ -731,8 +730,7 @@ def _cold_script(inp: SalesInput, security: SecurityReasoning | None) -> list[st
             "iyileştirme fırsatları gördük."
         )
     return [
-        f"{_opening(inp)} {inp.domain} için e-posta altyapınızla ilgili "
-        "kısa bir değerlendirme yaptık.",
+        f"{OPENING} {inp.domain} için e-posta altyapınızla ilgili kısa bir değerlendirme yaptık.",
         middle,
         "Uygun olursanız 10-15 dakikalık kısa bir görüşmede bulgularımızı paylaşmak isteriz.",
     ]
@@ -740,7 +738,7 @@ def _cold_script(inp: SalesInput, security: SecurityReasoning | None) -> list[st
 
 def _migration_script(inp: SalesInput, security: SecurityReasoning | None) -> list[str]:
     bullets = [
-        f"{_opening(inp)} {inp.domain}{_country_note(inp)} e-postalarının şu anda "
+        f"{OPENING} {inp.domain}{_country_note(inp)} e-postalarının şu anda "
         f"{_provider_label(inp)} üzerinde çalıştığını görüyoruz."
     ]
     if inp.is_proxy:
@@ -760,7 +758,7 @@ def _migration_script(inp: SalesInput, security: SecurityReasoning | None) -> li
 
 def _existing_script(inp: SalesInput, security: SecurityReasoning | None) -> list[str]:
     return [
-        f"{_opening(inp)} {inp.domain} olarak Microsoft 365 kullandığınızı görüyoruz.",
+        f"{OPENING} {inp.domain} olarak Microsoft 365 kullandığınızı görüyoruz.",
         *_security_bullet(security),
         "Microsoft Defender for Office 365 ile kimlik avı ve zararlı eklere karşı "
         "ek koruma sağlayabiliriz.",
@@ -784,7 +782,7 @@ def call_script(inp: SalesInput, security: SecurityReasoning | None) -> tuple[st
     if inp.segment == EXISTING:
         return tuple(_existing_script(inp, security))
     return (
-        f"{_opening(inp)} E-posta ve iş birliği altyapınız hakkında kısa bilgi almak istiyoruz.",
+        f"{OPENING} E-posta ve iş birliği altyapınız hakkında kısa bilgi almak istiyoruz.",
         "İhtiyaç duyarsanız Microsoft 365 çözümlerimizi paylaşmaktan memnuniyet duyarız.",
     )
 
