@@ -122,8 +122,10 @@ def account_summary_from_rows(
 def lead_account_summary(*, domain: str) -> AccountSummary | None:
     """The PDF data of a normalised domain; None when it is unknown or was never scanned.
 
-    For ``GET /leads/{domain}/summary.pdf``: render with ``leads.sales.pdf.render_summary_pdf``
-    and name the download ``summary_pdf_filename(domain)``; 404 on None. One query.
+    For ``GET /leads/{domain}/summary.pdf``: ``render_summary_pdf(summary,
+    generated_at=timezone.localtime())`` from ``leads.sales.pdf`` gives the bytes (media type
+    application/pdf, labels in the active language), ``summary_pdf_filename(domain)`` the
+    download name; 404 on None. One query.
     """
     company = _company(domain)
     signals = _signals(company) if company else None
