@@ -37,6 +37,10 @@ class ResilientRedisCache(RedisCache):
         # Calls answered by the fallback; callers that count cache errors compare it.
         self.failures = 0
 
+    def ping(self) -> None:
+        """Ask Redis directly, past the breaker and the fallback (readiness probes)."""
+        self.client.get_client().ping()
+
     def _guarded(self, operation: Callable[[], T], miss: Callable[[], T]) -> T:
         try:
             return guarded_call(breaker_for(self.breaker_name), operation)

@@ -23,6 +23,7 @@ from typing import Any
 import structlog
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
 from hunter import metrics
@@ -246,7 +247,9 @@ def _form_post_user_key(group: str, request: HttpRequest) -> str:
     return "name:" + request.POST.get("username", "").strip().lower()[:150]
 
 
-def limit_form_posts(group: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., Any]]:
+def limit_form_posts(
+    group: str,
+) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
     """Limit POSTs to a view per client address and per user (HUNTER_FORM_POST_RATE each).
 
     Over the limit the view answers 429 with a page in the user's language, so twenty wrong
@@ -255,9 +258,9 @@ def limit_form_posts(group: str) -> Callable[[Callable[..., HttpResponse]], Call
     """
     from django_ratelimit.core import is_ratelimited
 
-    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., Any]:
+    def decorate(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @functools.wraps(view)
-        def limited(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def limited(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             rate = settings.HUNTER_FORM_POST_RATE
             for scope, key in (("ip", "ip"), ("user", _form_post_user_key)):
                 if is_ratelimited(

@@ -21,6 +21,7 @@ from typing import Literal, TypeVar
 import redis
 import structlog
 from django.conf import settings
+from django_redis.exceptions import ConnectionInterrupted
 
 from hunter import metrics
 
@@ -28,7 +29,12 @@ logger = structlog.get_logger("hunter.redis")
 T = TypeVar("T")
 BreakerState = Literal["closed", "open", "half-open"]
 # What counts as Redis being away; a programming error (TypeError, ...) is not a Redis outage.
-REDIS_FAILURES: tuple[type[BaseException], ...] = (redis.RedisError, OSError)
+# django-redis wraps connection errors in its own ConnectionInterrupted.
+REDIS_FAILURES: tuple[type[BaseException], ...] = (
+    redis.RedisError,
+    OSError,
+    ConnectionInterrupted,
+)
 BREAKER_STATE_VALUES: dict[BreakerState, int] = {"closed": 0, "half-open": 1, "open": 2}
 
 

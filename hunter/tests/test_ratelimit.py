@@ -48,7 +48,9 @@ def _draw(url: str, key: str, rate: float, seconds: float, ready, results) -> No
 
     settings.HUNTER_RATELIMIT_REDIS_URL = url
     ratelimit.reset()
-    ratelimit.limiter().redis.client.ping()  # connected before the clock starts
+    guarded = ratelimit.limiter().redis
+    assert guarded is not None
+    guarded.client.ping()  # connected before the clock starts
     ready.wait()
     first = time.time()
     deadline = first + seconds
