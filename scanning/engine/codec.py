@@ -61,18 +61,24 @@ def _hints(cls: type) -> dict[str, Any]:
     return get_type_hints(cls)
 
 
+@cache
+def _shape(hint: Any) -> tuple[Any, tuple[Any, ...]]:
+    # Cached: asking typing for a hint's origin and arguments dominates decoding otherwise.
+    return get_origin(hint), get_args(hint)
+
+
 def _decode(hint: Any, data: object) -> Any:
-    origin = get_origin(hint)
-    if hint is Any:
+    if hint is Any or (hint in (str, int, bool) and type(data) is hint):
         return data
+    origin, args = _shape(hint)
     if origin in (Union, types.UnionType):
-        return _decode_union(get_args(hint), data)
+        return _decode_union(args, data)
     if origin is typing.Literal:
-        if data not in get_args(hint):
-            raise CodecError(f"{data!r} is not one of {get_args(hint)}")
+        if data not in args:
+            raise CodecError(f"{data!r} is not one of {args}")
         return data
     if origin is tuple:
-        return _decode_tuple(get_args(hint), data)
+        return _decode_tuple(args, data)
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return _decode_dataclass(hint, data)
     return _decode_scalar(hint, data)
