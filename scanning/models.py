@@ -49,10 +49,8 @@ class ScanJob(models.Model):
     """One bulk scan, rescan or import request and its progress counters."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    kind = models.CharField(max_length=20, choices=JobKind, default=JobKind.SCAN, db_index=True)
-    status = models.CharField(
-        max_length=20, choices=JobStatus, default=JobStatus.PENDING, db_index=True
-    )
+    kind = models.CharField(max_length=20, choices=JobKind, default=JobKind.SCAN)
+    status = models.CharField(max_length=20, choices=JobStatus, default=JobStatus.PENDING)
     total = models.PositiveIntegerField(default=0)
     processed = models.PositiveIntegerField(default=0)
     succeeded = models.PositiveIntegerField(default=0)
@@ -73,6 +71,8 @@ class ScanJob(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # Jobs in one state, newest first (the job list's filter, the stuck-job sweeps).
+        indexes = [models.Index(fields=["status", "-created_at"], name="job_status_created_idx")]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.public_id}"
@@ -103,9 +103,7 @@ class ScanChunk(models.Model):
     job = models.ForeignKey(ScanJob, on_delete=models.CASCADE, related_name="chunks")
     number = models.PositiveIntegerField(help_text="1-based position within the job")
     domains = models.JSONField(default=list)
-    status = models.CharField(
-        max_length=20, choices=ChunkStatus, default=ChunkStatus.PENDING, db_index=True
-    )
+    status = models.CharField(max_length=20, choices=ChunkStatus, default=ChunkStatus.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -134,7 +132,7 @@ class ScanOutcome(models.Model):
 
     job = models.ForeignKey(ScanJob, on_delete=models.CASCADE, related_name="outcomes")
     chunk_number = models.PositiveIntegerField()
-    domain = models.CharField(max_length=255, db_index=True)
+    domain = models.CharField(max_length=255)
     attempt = models.PositiveSmallIntegerField(default=1)
     status = models.CharField(max_length=20, choices=OutcomeStatus)
     error = models.TextField(blank=True)
