@@ -59,3 +59,11 @@ def test_bulk_scan_prints_its_figures_as_the_last_json_line() -> None:
     ):
         assert figures[key] > 0, key
     assert figures["domains"] == 60
+
+
+def test_lead_store_prints_its_figures_as_the_last_json_line() -> None:
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        pytest.skip("the store benchmark writes to PostgreSQL")
+    figures = run_benchmark("lead_store.py", "--domains", "40", "--chunk-size", "20")
+    for key in ("first_pass_domains_per_s", "second_pass_domains_per_s", "lead_indexes"):
+        assert figures[key] > 0, key
