@@ -1,4 +1,4 @@
-"""Contact enrichment (SPEC §16): normalise contact e-mails, rate them, guess the address pattern.
+"""Contact enrichment (SPEC §16): normalize contact e-mails, rate them, guess the address pattern.
 
 Pure functions: plain values in, plain values out, no database. The webhook and the manual
 "enrich" action both call ``enrich_contacts`` and store what it returns.
@@ -90,7 +90,7 @@ def detect_linkedin_pattern(emails: Iterable[object]) -> str | None:
 
 
 def enrich_contacts(emails: Iterable[object], domain: str) -> ContactEnrichment:
-    """Normalised e-mails with their quality score and address pattern, for one company."""
+    """Normalized e-mails with their quality score and address pattern, for one company."""
     unique = normalize_emails(emails)
     return ContactEnrichment(
         contact_emails=tuple(unique),

@@ -1,7 +1,7 @@
 """Lead data: companies, the ingest log, latest signals and score, history, alerts, CRM-lite.
 
 Conventions:
-* One Company per normalised domain; every child row points at it with ON DELETE CASCADE.
+* One Company per normalized domain; every child row points at it with ON DELETE CASCADE.
 * DomainSignals and LeadScore are the *latest* result, one row per company (a OneToOne, so a
   unique constraint), updated in place: bulk writes use
   ``bulk_create(update_conflicts=True, unique_fields=["company"], update_fields=[...])``,
@@ -60,7 +60,7 @@ def _scan_token_field() -> models.UUIDField:
 
 
 class Company(models.Model):
-    """One company, identified by its normalised domain (the natural key of all lead data)."""
+    """One company, identified by its normalized domain (the natural key of all lead data)."""
 
     domain = models.CharField(max_length=255, unique=True)
     canonical_name = models.CharField(max_length=255)
@@ -80,7 +80,7 @@ class Company(models.Model):
         verbose_name_plural = "companies"
         ordering = ["domain"]
         constraints = [
-            # Normalisation happens before the row is written; this catches a caller that forgot.
+            # Normalization happens before the row is written; this catches a caller that forgot.
             models.CheckConstraint(
                 condition=Q(domain=Lower("domain")) & ~Q(domain=""),
                 name="company_domain_lowercase_nonempty",

@@ -35,6 +35,7 @@ from typing import Any
 from django.conf import settings
 from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from leads import rows
 from leads.choices import AlertStatus
@@ -158,9 +159,9 @@ def _usable_results(results: Iterable[ScanResult]) -> tuple[dict[str, ScanResult
     failed: dict[str, str] = {}
     for result in results:
         if result.status == "invalid" or not result.domain:
-            failed[result.domain or result.input] = result.message or "invalid domain"
+            failed[result.domain or result.input] = result.message or _("invalid domain")
         elif len(result.domain) > DOMAIN_MAX or result.domain != result.domain.lower():
-            failed[result.domain] = "not a normalised domain"
+            failed[result.domain] = _("not a normalized domain")
         else:
             usable[result.domain] = result
     return usable, failed

@@ -1,6 +1,6 @@
-"""Bring domains in: one typed domain, a CSV/Excel upload, or a webhook call (SPEC §13, §15.1).
+"""Bring domains in: one typed domain, a CSV/Excel upload, or a webhook call.
 
-Input is normalised with the engine, lead data is written only through ``leads.services``,
+Input is normalized with the engine, lead data is written only through ``leads.services``,
 and an upload is read as a stream and written in batches of rows, one transaction each: a
 100,000-row file never sits in memory, and a bad row is reported, never fatal. An upload
 is recorded as an ``import`` ScanJob row with its counters and a summary of the outcome.
@@ -23,6 +23,7 @@ from django.core.files import File
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from leads.choices import RawLeadSource
 from leads.enrichment import ContactEnrichment
@@ -61,7 +62,7 @@ class InvalidInput(ValueError):
     """The input names no usable domain; ``reason`` says why, ``value`` is what was given."""
 
     def __init__(self, reason: str, value: str) -> None:
-        super().__init__(f"Invalid domain format: {reason}")
+        super().__init__(_("Invalid domain format: %(reason)s") % {"reason": reason})
         self.reason = reason
         self.value = value
 
@@ -86,10 +87,13 @@ class RowError:
 
     @property
     def message(self) -> str:
-        """The Turkish message people see in the import report (SPEC §13)."""
+        """The message people see in the import report, in the active language."""
         if self.reason == ERROR_EMPTY:
-            return f"Satır {self.row_number}: Boş domain"
-        return f"Satır {self.row_number}: Geçersiz domain formatı '{self.value}'"
+            return _("Row %(row)s: empty domain") % {"row": self.row_number}
+        return _("Row %(row)s: invalid domain format '%(value)s'") % {
+            "row": self.row_number,
+            "value": self.value,
+        }
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form, for the job row and the API."""
@@ -197,7 +201,7 @@ def ingest_webhook(
 ) -> WebhookResult:
     """Store a pushed lead and enrich it from its contact e-mails; no scan is started.
 
-    Raises InvalidInput for a domain that does not normalise. Enrichment trouble is logged
+    Raises InvalidInput for a domain that does not normalize. Enrichment trouble is logged
     and leaves ``enriched`` False; the company and raw record are stored regardless.
     """
     outcome = normalize_domain_checked(domain)

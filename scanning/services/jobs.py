@@ -2,7 +2,7 @@
 
 The flow (SPEC §26, STYLE points 3 and 4):
 
-* ``scan_job_start`` normalises and de-duplicates the domains, writes the job and its chunks
+* ``scan_job_start`` normalizes and de-duplicates the domains, writes the job and its chunks
   in one transaction and, once that commits, enqueues the parent task.
 * ``scan_job_dispatch`` (the parent task) marks the job running and enqueues one task per
   unfinished chunk; running it twice only sends duplicates the chunks ignore.
@@ -17,17 +17,18 @@ The flow (SPEC §26, STYLE points 3 and 4):
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+import structlog
 from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from leads.models import Company
 from leads.services.scans import StoreReport, lead_scan_results_store
@@ -52,7 +53,7 @@ from scanning.models import (
 )
 from scanning.ratelimit import get_limiter
 
-logger = logging.getLogger(__name__)
+logger = structlog.get_logger("hunter.jobs")
 
 FINISHED_CHUNK_STATUSES = (ChunkStatus.COMMITTED, ChunkStatus.SET_ASIDE)
 REJECTED_INPUTS_KEPT = 100  # enough to show the user what was wrong, bounded for huge uploads
@@ -90,9 +91,9 @@ def scan_job_start(
     Raises NoValidDomains when nothing is left. ``enqueue=False`` leaves running it to the
     caller (``scan_job_run_inline``).
     """
-    accepted, rejected = normalise_domains(domains)
+    accepted, rejected = normalize_domains(domains)
     if not accepted:
-        raise NoValidDomains("no valid domains in the request")
+        raise NoValidDomains(_("No valid domains in the request."))
     chunk_size = settings.HUNTER_SCAN_CHUNK_SIZE
     job_options = {**(options or {}), "rejected": rejected[:REJECTED_INPUTS_KEPT]}
     with transaction.atomic():
@@ -112,8 +113,8 @@ def scan_job_start(
     return job
 
 
-def normalise_domains(inputs: Iterable[object]) -> tuple[list[str], list[str]]:
-    """The distinct normalised domains in input order, and the inputs that are not domains."""
+def normalize_domains(inputs: Iterable[object]) -> tuple[list[str], list[str]]:
+    """The distinct normalized domains in input order, and the inputs that are not domains."""
     accepted: dict[str, None] = {}
     rejected = []
     for value in inputs:
@@ -281,8 +282,7 @@ def _after_failed_attempt(chunk: ScanChunk, attempt: int, error: Exception) -> C
     reset_connection_after(error)
     message = f"{type(error).__name__}: {error}".strip()[:2000]
     logger.warning(
-        "scan_chunk_attempt_failed",
-        extra={"job_id": chunk.job_id, "chunk": chunk.number, "attempt": attempt},
+        "scan_chunk_attempt_failed", job_id=chunk.job_id, chunk=chunk.number, attempt=attempt
     )
     retry = is_transient_db_error(error) and attempt < settings.HUNTER_SCAN_CHUNK_MAX_ATTEMPTS
     if not retry:
@@ -374,7 +374,7 @@ def _set_aside(chunk: ScanChunk, attempt: int, message: str) -> ChunkReport:
             failures = dict.fromkeys(pending, message)
             _write_outcomes(chunk, attempt, failures, OutcomeStatus.SET_ASIDE)
             _count(chunk.job_id, succeeded=0, failed=len(pending))
-    logger.error("scan_chunk_set_aside", extra={"job_id": chunk.job_id, "chunk": chunk.number})
+    logger.error("scan_chunk_set_aside", job_id=chunk.job_id, chunk=chunk.number)
     return ChunkReport(chunk.id, ChunkStatus.SET_ASIDE, 0, len(pending), attempt)
 
 
