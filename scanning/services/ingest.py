@@ -157,7 +157,7 @@ class _Candidate:
 # -- one domain ---------------------------------------------------------------------------
 
 
-def ingest_domain(
+def domain_ingest(
     *,
     domain: str = "",
     company_name: str = "",
@@ -191,7 +191,7 @@ def ingest_domain(
 # -- webhook (§15.1; authentication and rate limits belong to the API layer) -------------
 
 
-def ingest_webhook(
+def webhook_ingest(
     *,
     domain: str,
     company_name: str = "",
@@ -248,7 +248,7 @@ def _enrich_quietly(
 # -- uploads ------------------------------------------------------------------------------
 
 
-def ingest_upload(
+def upload_ingest(
     *,
     file: UploadSource,
     filename: str = "",
@@ -344,7 +344,7 @@ def _import_batch(
     source: str,
     report: UploadReport,
 ) -> None:
-    parsed = [parse_row(number, row, columns) for number, row in batch]
+    parsed = [_parse_row(number, row, columns) for number, row in batch]
     good = [item for item in parsed if isinstance(item, _Candidate)]
     errors = [item for item in parsed if isinstance(item, RowError)]
     with transaction.atomic():
@@ -379,7 +379,7 @@ def _raw_lead(candidate: _Candidate, source: str) -> RawLeadInput:
     )
 
 
-def parse_row(number: int, row: Row, columns: ColumnMap) -> _Candidate | RowError:
+def _parse_row(number: int, row: Row, columns: ColumnMap) -> _Candidate | RowError:
     """One upload row as a domain to store, or the reason it cannot be (§13, §3.3)."""
     given = {name: columns.cell(row, name) or "" for name in ("domain", "email", "website")}
     if not any(given.values()):

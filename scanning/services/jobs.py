@@ -91,7 +91,7 @@ def scan_job_start(
     Raises NoValidDomains when nothing is left. ``enqueue=False`` leaves running it to the
     caller (``scan_job_run_inline``).
     """
-    accepted, rejected = normalize_domains(domains)
+    accepted, rejected = _normalize_domains(domains)
     if not accepted:
         raise NoValidDomains(_("No valid domains in the request."))
     chunk_size = settings.HUNTER_SCAN_CHUNK_SIZE
@@ -106,14 +106,14 @@ def scan_job_start(
         )
         ScanChunk.objects.bulk_create(
             ScanChunk(job=job, number=number, domains=part)
-            for number, part in enumerate(split(accepted, chunk_size), start=1)
+            for number, part in enumerate(_split(accepted, chunk_size), start=1)
         )
         if enqueue:
             transaction.on_commit(partial(_enqueue_dispatch, job.id))
     return job
 
 
-def normalize_domains(inputs: Iterable[object]) -> tuple[list[str], list[str]]:
+def _normalize_domains(inputs: Iterable[object]) -> tuple[list[str], list[str]]:
     """The distinct normalized domains in input order, and the inputs that are not domains."""
     accepted: dict[str, None] = {}
     rejected = []
@@ -126,7 +126,7 @@ def normalize_domains(inputs: Iterable[object]) -> tuple[list[str], list[str]]:
     return list(accepted), rejected
 
 
-def split(items: Sequence[str], size: int) -> list[list[str]]:
+def _split(items: Sequence[str], size: int) -> list[list[str]]:
     """``items`` in consecutive slices of at most ``size``."""
     return [list(items[start : start + size]) for start in range(0, len(items), size)]
 
@@ -332,13 +332,13 @@ def _split_report(
         if domain in stored.failed:
             failed[domain] = stored.failed[domain]
         elif domain in stored_domains:
-            committed[domain] = result_summary(result)
+            committed[domain] = _result_summary(result)
         else:  # the store said nothing about it: count it, never lose it silently
             failed[domain] = "not stored"
     return committed, failed
 
 
-def result_summary(result: ScanResult) -> dict[str, Any]:
+def _result_summary(result: ScanResult) -> dict[str, Any]:
     """The few fields a job's result list shows for one domain."""
     record = result.to_record()
     return {key: record.get(key) for key in RESULT_SUMMARY_KEYS}

@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from scanning.ingest.readers import UploadError
 from scanning.models import ScanJob
-from scanning.services.ingest import UploadReport, ingest_upload
+from scanning.services.ingest import UploadReport, upload_ingest
 
 MAX_PRINTED_ERRORS = 50
 
@@ -40,7 +40,7 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"{path}: no such file", returncode=2)
         try:
-            report = ingest_upload(file=path, auto_detect_columns=options["auto_detect"])
+            report = upload_ingest(file=path, auto_detect_columns=options["auto_detect"])
         except UploadError as error:
             raise CommandError(f"{path}: {error.message}", returncode=2) from None
         self._write_summary(report)
