@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_celery_beat",
     "django_celery_results",
+    "django_admin_inline_paginator_plus",
     "hunter",
     "leads",
     "scanning",
