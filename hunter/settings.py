@@ -222,7 +222,7 @@ HUNTER_DB_LOCK_TIMEOUT_MS = env_int("HUNTER_DB_LOCK_TIMEOUT_MS", 5_000, minimum=
 HUNTER_RATE_LIMITER = env_choice("HUNTER_RATE_LIMITER", "none", ("none", "local"))
 HUNTER_DNS_RATE = env_float("HUNTER_DNS_RATE", 10.0, minimum=0.01)
 HUNTER_REGISTRATION_RATE = env_float("HUNTER_REGISTRATION_RATE", 5.0, minimum=0.01)
-# Auto-tags and expiry alerts (SPEC §9.1, §11, §34 #17).
+# Auto-tags and expiry alerts: the migration-ready tag threshold and the expire-soon window.
 HUNTER_MIGRATION_READY_SCORE = env_int("HUNTER_MIGRATION_READY_SCORE", 60, minimum=0, maximum=100)
 HUNTER_EXPIRE_SOON_DAYS = env_int("HUNTER_EXPIRE_SOON_DAYS", 30, minimum=1, maximum=365)
 # Alert delivery (leads.services.alerts): batch size, retries of failed deliveries, timeouts.

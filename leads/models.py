@@ -237,7 +237,7 @@ class LeadScore(models.Model):
 
     @property
     def priority_score(self) -> int:
-        """1-7 sales priority from segment and score (SPEC §7.6); computed, never stored."""
+        """1-7 sales priority from segment and score (rules.json bands); computed, not stored."""
         return priority_score(self.segment, self.score)
 
 
@@ -277,8 +277,8 @@ class ProviderChangeHistory(models.Model):
 class SignalChangeHistory(models.Model):
     """One changed signal (spf, dkim, dmarc or mx) between two scans (append-only).
 
-    Values are text ("True"/"False" for booleans, as in the reference). Unique (company,
-    signal_type, scan_token): a scan changes each signal at most once.
+    Values are text ("True"/"False" for booleans), so one column holds every signal type.
+    Unique (company, signal_type, scan_token): a scan changes each signal at most once.
     """
 
     # No index of its own: the history index below starts with company.

@@ -1,6 +1,6 @@
 """Scan jobs, the chunks they are split into, and their per-domain outcomes.
 
-State lives here, in the database, not only in Redis (SPEC §20): pages, admin and API read
+State lives here, in the database, not only in Redis: pages, admin and API read
 these rows. Counters are updated with F() expressions by the services, so concurrent chunks
 never lose an increment.
 """
@@ -14,7 +14,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-# After this many attempts a chunk is set aside instead of retried (SPEC §26).
+# After this many attempts a chunk is set aside instead of retried: one poisoned chunk must
+# not stall its job.
 MAX_CHUNK_ATTEMPTS = 3
 
 

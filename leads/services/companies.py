@@ -1,4 +1,4 @@
-"""Writes of companies and the raw ingest log (SPEC §2.1, §2.2, §16).
+"""Writes of companies and the raw ingest log.
 
 Bulk by design: an upload batch of 500 rows costs a handful of queries, never one per row.
 Callers pass domains already normalized by ``scanning.engine.normalize``.
@@ -73,7 +73,7 @@ def _upsert(companies: list[Company], update_fields: list[str]) -> None:
 def companies_upsert(*, rows: Sequence[CompanyInput]) -> UpsertedCompanies:
     """Create or refresh companies in bulk; returns them by domain with the new ones marked.
 
-    canonical_name follows §2.1: a non-empty name overwrites, an empty one keeps the stored
+    canonical_name: a non-empty name overwrites, an empty one keeps the stored
     name, and a new company without a name is named after its domain. That is two upserts
     (named and unnamed rows take different conflict updates) plus one read before and after,
     whatever the number of rows.
@@ -109,7 +109,7 @@ def raw_leads_record(*, entries: Sequence[RawLeadInput]) -> int:
 def company_contacts_update(
     *, company: Company, contact_emails: Sequence[str]
 ) -> ContactEnrichment:
-    """Store the enrichment of ``contact_emails`` on ``company`` (SPEC §16) and return it.
+    """Store the enrichment of ``contact_emails`` on ``company`` and return it.
 
     The update is one statement on the row, so concurrent scans writing provider columns of
     the same company are not overwritten with stale values.

@@ -166,7 +166,7 @@ def domain_ingest(
     source: str = RawLeadSource.DOMAIN,
     created_by: Creator = None,
 ) -> IngestResult:
-    """Store one domain (website beats e-mail beats domain, §3.3) and log the raw record.
+    """Store one domain (website beats e-mail beats domain) and log the raw record.
 
     Raises InvalidInput when none of the three fields yields a valid domain.
     """
@@ -188,7 +188,7 @@ def domain_ingest(
     return IngestResult(upserted[outcome.domain].pk, outcome.domain, created)
 
 
-# -- webhook (§15.1; authentication and rate limits belong to the API layer) -------------
+# -- webhook (authentication and rate limits belong to the API layer) --------------------
 
 
 def webhook_ingest(
@@ -235,7 +235,7 @@ def _enrich_quietly(
         with transaction.atomic():
             return company_contacts_update(company=company, contact_emails=emails)
     except Exception as error:
-        # Only the type: database messages can quote the row, e-mails included (§28).
+        # Only the type: database messages can quote the row, e-mails included.
         logger.warning(
             "webhook_enrichment_error",
             domain=company.domain,
@@ -380,7 +380,7 @@ def _raw_lead(candidate: _Candidate, source: str) -> RawLeadInput:
 
 
 def _parse_row(number: int, row: Row, columns: ColumnMap) -> _Candidate | RowError:
-    """One upload row as a domain to store, or the reason it cannot be (§13, §3.3)."""
+    """One upload row as a domain to store, or the reason it cannot be."""
     given = {name: columns.cell(row, name) or "" for name in ("domain", "email", "website")}
     if not any(given.values()):
         return RowError(number, "", ERROR_EMPTY, REASON_EMPTY)

@@ -1,6 +1,6 @@
 """Bulk scan jobs: a ScanJob row split into ScanChunk rows, each scanned and stored as a unit.
 
-The flow (SPEC §26, STYLE points 3 and 4):
+The flow (thin tasks, and jobs as rows whose counters move with F()):
 
 * ``scan_job_start`` normalizes and de-duplicates the domains, writes the job and its chunks
   in one transaction and, once that commits, enqueues the parent task.
