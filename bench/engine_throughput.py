@@ -6,7 +6,7 @@ Serves N synthetic domains (bench/synthetic_dns.py: M365, Google, hosting, self-
 gateways, some NXDOMAIN) from a loopback DNS server in its own process, then measures in one
 run:
 
-1. the engine (``scan_many``: normalisation, DNS, provider, score) in domains per second;
+1. the engine (``scan_many``: normalization, DNS, provider, score) in domains per second;
 2. the raw ceiling: exactly the DNS questions the engine asked, replayed with a bare
    ``dns.asyncresolver`` at the same concurrency, no parsing;
 3. the engine again with 50 ms added to every DNS answer (what a real resolver costs).

@@ -67,3 +67,11 @@ def test_cache_limits_prints_its_figures_as_the_last_json_line() -> None:
     figures = run_benchmark("cache_limits.py", "--domains", "40", "--acquires", "200")
     for key in ("cached_speedup", "acquire_median_ms", "fallback_acquire_median_us"):
         assert figures[key] > 0, key
+
+
+def test_lead_store_prints_its_figures_as_the_last_json_line() -> None:
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        pytest.skip("the store benchmark writes to PostgreSQL")
+    figures = run_benchmark("lead_store.py", "--domains", "40", "--chunk-size", "20")
+    for key in ("first_pass_domains_per_s", "second_pass_domains_per_s", "lead_indexes"):
+        assert figures[key] > 0, key

@@ -1,4 +1,4 @@
-"""Health probes (SPEC §22): liveness says the process answers, readiness says its
+"""Health probes, open to anyone: liveness says the process answers, readiness says its
 dependencies (database, cache, broker) answer too.
 
 Each dependency has one small check function that raises on failure. The checks run in

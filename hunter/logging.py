@@ -1,4 +1,4 @@
-"""Logging set-up (SPEC §28): structlog JSON lines in production, a readable console in
+"""Logging set-up: structlog JSON lines in production, a readable console in
 development, and one formatter for everything: our structlog loggers and the stdlib loggers
 of Django, gunicorn and Celery all end in the same handler on the root logger.
 

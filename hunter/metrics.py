@@ -80,7 +80,7 @@ class DatabaseCollector(Collector):
                 "hunter_domains_scanned",
                 "Domains by DNS scan status.",
                 DomainSignals.objects,
-                "dns_status",
+                "status",
             ),
             ("hunter_alerts", "Alerts by delivery state.", Alert.objects, "status"),
         )

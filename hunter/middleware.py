@@ -66,7 +66,7 @@ class RequestLogMiddleware:
     """One `request_finished` line per request: method, path, status, duration.
 
     The query string is left out on purpose: searches and filters carry e-mail addresses
-    and company names, which must not reach the logs (SPEC §28).
+    and company names, which must not reach the logs.
     """
 
     def __init__(self, get_response: GetResponse) -> None:

@@ -1,8 +1,8 @@
-"""Error tracking (SPEC §29): Sentry for the web app, the Celery worker and Redis calls.
+"""Error tracking: Sentry for the web app, the Celery worker and Redis calls.
 
 settings.py calls init_sentry() only when SENTRY_DSN is set. Events leave the machine, so
 they carry no request bodies, cookies, query strings or user details: an upload body or a
-lead search holds company names and e-mail addresses (SPEC §28).
+lead search holds company names and e-mail addresses, which stay on this machine.
 """
 
 from __future__ import annotations

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_celery_results",
     "django_ratelimit",
+    "django_admin_inline_paginator_plus",
     "hunter",
     "leads",
     "scanning",
@@ -297,7 +298,7 @@ HUNTER_RATE_LIMITER = env_choice(
 HUNTER_DNS_RATE = env_float("HUNTER_DNS_RATE", 10.0, minimum=0.01)
 HUNTER_REGISTRATION_RATE = env_float("HUNTER_REGISTRATION_RATE", 5.0, minimum=0.01)
 HUNTER_REGISTRY_SERVER_RATE = env_float("HUNTER_REGISTRY_SERVER_RATE", 2.0, minimum=0.01)
-# Auto-tags and expiry alerts (SPEC §9.1, §11, §34 #17).
+# Auto-tags and expiry alerts: the migration-ready tag threshold and the expire-soon window.
 HUNTER_MIGRATION_READY_SCORE = env_int("HUNTER_MIGRATION_READY_SCORE", 60, minimum=0, maximum=100)
 HUNTER_EXPIRE_SOON_DAYS = env_int("HUNTER_EXPIRE_SOON_DAYS", 30, minimum=1, maximum=365)
 # Sales summary (leads.sales): multiplies every lead's opportunity potential (capped at 100).

@@ -61,10 +61,16 @@ class DomainSignalsInline(ReadOnlyAdminMixin, admin.StackedInline):
     model = models.DomainSignals
     can_delete = False
     fieldsets = [
-        (None, {"fields": ["dns_status", "scan_message", "dns_errors", "scanned_at"]}),
-        ("Provider", {"fields": ["provider", "gateway", "provider_inferred", "evidence"]}),
-        ("Mail", {"fields": ["mx_root", "mx", "null_mx", "mixed_vendors", "local_provider"]}),
-        ("Tenant", {"fields": ["tenant_size", "tenant_initial_domain", "autodiscover_target"]}),
+        (None, {"fields": ["status", "message", "dns_errors", "scanned_at"]}),
+        (
+            "Provider",
+            {"fields": ["provider", "gateway", "provider_inferred_behind_gateway", "evidence"]},
+        ),
+        (
+            "Mail",
+            {"fields": ["mx_root", "mx_records", "null_mx", "mixed_vendors", "local_provider"]},
+        ),
+        ("Tenant", {"fields": ["tenant_size", "tenant_initial_domain", "autodiscover"]}),
         (
             "SPF",
             {"fields": ["spf", "spf_record", "spf_dns_lookups", "spf_void_lookups", "spf_error"]},
@@ -79,11 +85,11 @@ class LeadScoreInline(ReadOnlyAdminMixin, admin.StackedInline):
     model = models.LeadScore
     can_delete = False
     fields = [
-        ("readiness_score", "segment", "priority_score", "hard_fail"),
+        ("score", "segment", "priority_score", "hard_fail"),
         ("technical_heat", "commercial_segment", "commercial_heat"),
         ("priority_category", "priority_label"),
         "reason",
-        "breakdown",
+        "reasons",
         ("rules_hash", "updated_at"),
     ]
     readonly_fields = ["priority_score", "updated_at"]
@@ -110,10 +116,10 @@ class CompanyAdmin(admin.ModelAdmin):
         "canonical_name",
         "provider",
         "gateway",
-        "readiness_score",
+        "lead_score",
         "segment",
         "priority",
-        "dns_status",
+        "scan_status",
         "updated_at",
     ]
     list_filter = [
@@ -121,7 +127,7 @@ class CompanyAdmin(admin.ModelAdmin):
         "tenant_size",
         "score__segment",
         "score__priority_category",
-        "signals__dns_status",
+        "signals__status",
     ]
     list_select_related = ["signals", "score"]
     search_fields = ["domain", "canonical_name"]
@@ -129,10 +135,10 @@ class CompanyAdmin(admin.ModelAdmin):
     date_hierarchy = "updated_at"
     inlines = [DomainSignalsInline, LeadScoreInline, TagInline, NoteInline]
 
-    @admin.display(description="score", ordering="score__readiness_score")
-    def readiness_score(self, company: models.Company) -> int | None:
+    @admin.display(description="score", ordering="score__score")
+    def lead_score(self, company: models.Company) -> int | None:
         score = _related_or_none(company, "score")
-        return score.readiness_score if score else None
+        return score.score if score else None
 
     @admin.display(description="segment", ordering="score__segment")
     def segment(self, company: models.Company) -> str | None:
@@ -144,10 +150,10 @@ class CompanyAdmin(admin.ModelAdmin):
         score = _related_or_none(company, "score")
         return score.priority_score if score else None
 
-    @admin.display(description="DNS", ordering="signals__dns_status")
-    def dns_status(self, company: models.Company) -> str:
+    @admin.display(description="DNS", ordering="signals__status")
+    def scan_status(self, company: models.Company) -> str:
         signals = _related_or_none(company, "signals")
-        return signals.get_dns_status_display() if signals else "-"
+        return signals.get_status_display() if signals else "-"
 
 
 @admin.register(models.RawLead)
@@ -162,7 +168,7 @@ class RawLeadAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class DomainSignalsAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "company",
-        "dns_status",
+        "status",
         "registration_status",
         "provider",
         "gateway",
@@ -173,7 +179,7 @@ class DomainSignalsAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "expires_at",
         "scanned_at",
     ]
-    list_filter = ["dns_status", "registration_status", "provider", "spf", "dkim", "dmarc_policy"]
+    list_filter = ["status", "registration_status", "provider", "spf", "dkim", "dmarc_policy"]
     list_select_related = ["company"]
     search_fields = ["company__domain", "mx_root", "gateway", "registrar"]
     date_hierarchy = "scanned_at"
@@ -184,7 +190,7 @@ class DomainSignalsAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class LeadScoreAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "company",
-        "readiness_score",
+        "score",
         "segment",
         "priority_score",
         "priority_category",

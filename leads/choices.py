@@ -1,7 +1,7 @@
-"""Every vocabulary of the lead data (SPEC §2, §7, §9, §34 #7), one TextChoices class each.
+"""Every vocabulary of the lead data, one TextChoices class each.
 
-Stored values are the exact strings the engine and the reference use ("M365", "Migration",
-"P1"...), so engine results can be written without translation. Labels are for people.
+Stored values are the exact strings the engine produces ("M365", "Migration", "P1"...), so
+engine results can be written without translation. Labels are for people.
 Engine-produced columns carry no database CHECK on purpose: a provider added to the engine's
 data file must not make scans fail to save. Only user-entered vocabularies (alert configs) are
 checked in the database.
@@ -48,13 +48,13 @@ class RawLeadSource(models.TextChoices):
 
 
 class DnsStatus(models.TextChoices):
-    """Outcome of the DNS half of a scan; replaces the reference's mixed scan_status words."""
+    """Outcome of the DNS half of a scan, kept apart from the registration lookup's outcome."""
 
     PENDING = "pending", _("Not scanned yet")
     OK = "ok", _("Resolved")
     INVALID = "invalid", _("Invalid domain")
     NXDOMAIN = "nxdomain", _("Domain does not exist")
-    # A timeout or SERVFAIL: unknown is not "no MX" (SPEC §35), so it is retried later.
+    # A timeout or SERVFAIL: unknown is not "no MX", so it is retried later.
     UNRESOLVED = "unresolved", _("Unresolved (retry later)")
 
 

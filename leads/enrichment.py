@@ -1,4 +1,4 @@
-"""Contact enrichment (SPEC §16): normalise contact e-mails, rate them, guess the address pattern.
+"""Contact enrichment: normalize contact e-mails, rate them, guess the address pattern.
 
 Pure functions: plain values in, plain values out, no database. The webhook and the manual
 "enrich" action both call ``enrich_contacts`` and store what it returns.
@@ -16,7 +16,7 @@ PATTERN_FIRSTNAME_LASTNAME = "firstname.lastname"
 PATTERN_F_LASTNAME = "f.lastname"
 PATTERN_FIRSTNAME = "firstname"
 
-# (at least this many unique e-mails, points), largest first (§16).
+# (at least this many unique e-mails, points), largest first.
 COUNT_POINTS = ((10, 60), (5, 45), (3, 30), (2, 20), (1, 10))
 DOMAIN_MATCH_POINTS = 40
 MAX_SCORE = 100
@@ -53,7 +53,7 @@ def _count_points(count: int) -> int:
 def contact_quality_score(emails: Iterable[object], domain: str) -> int:
     """0-100: points for how many unique e-mails there are plus up to 40 for on-domain ones.
 
-    Example (§16): three unique e-mails, two of them at the company domain → 30 + 26 = 56.
+    Example: three unique e-mails, two of them at the company domain → 30 + 26 = 56.
     """
     unique = normalize_emails(emails)
     if not unique:
@@ -65,7 +65,7 @@ def contact_quality_score(emails: Iterable[object], domain: str) -> int:
 
 
 def _local_part_pattern(local_part: str) -> str | None:
-    # f.lastname is tested before firstname.lastname, which would otherwise swallow it (§34 #14).
+    # f.lastname is tested before firstname.lastname, which would otherwise swallow it.
     first, dot, last = local_part.partition(".")
     if dot and len(first) == 1 and first.isalpha() and last.isalpha():
         return PATTERN_F_LASTNAME
@@ -90,7 +90,7 @@ def detect_linkedin_pattern(emails: Iterable[object]) -> str | None:
 
 
 def enrich_contacts(emails: Iterable[object], domain: str) -> ContactEnrichment:
-    """Normalised e-mails with their quality score and address pattern, for one company."""
+    """Normalized e-mails with their quality score and address pattern, for one company."""
     unique = normalize_emails(emails)
     return ContactEnrichment(
         contact_emails=tuple(unique),

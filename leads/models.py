@@ -1,7 +1,7 @@
 """Lead data: companies, the ingest log, latest signals and score, history, alerts, CRM-lite.
 
-Conventions (SPEC §2):
-* One Company per normalised domain; every child row points at it with ON DELETE CASCADE.
+Conventions:
+* One Company per normalized domain; every child row points at it with ON DELETE CASCADE.
 * DomainSignals and LeadScore are the *latest* result, one row per company (a OneToOne, so a
   unique constraint), updated in place: bulk writes use
   ``bulk_create(update_conflicts=True, unique_fields=["company"], update_fields=[...])``,
@@ -60,26 +60,27 @@ def _scan_token_field() -> models.UUIDField:
 
 
 class Company(models.Model):
-    """One company, identified by its normalised domain (the natural key of all lead data)."""
+    """One company, identified by its normalized domain (the natural key of all lead data)."""
 
     domain = models.CharField(max_length=255, unique=True)
     canonical_name = models.CharField(max_length=255)
     # Last provider a scan classified (never "Unknown": a vanished MX keeps the old value).
+    # Indexed: the lead list filters on it.
     provider = models.CharField(max_length=50, choices=Provider, blank=True, db_index=True)
-    tenant_size = models.CharField(max_length=50, choices=TenantSize, blank=True, db_index=True)
-    gateway = models.CharField(max_length=100, blank=True, db_index=True)
+    tenant_size = models.CharField(max_length=50, choices=TenantSize, blank=True)
+    gateway = models.CharField(max_length=100, blank=True)
     country = models.CharField(max_length=2, blank=True)
     contact_emails = models.JSONField(default=list, blank=True)
-    contact_quality_score = models.PositiveSmallIntegerField(null=True, blank=True, db_index=True)
+    contact_quality_score = models.PositiveSmallIntegerField(null=True, blank=True)
     linkedin_pattern = models.CharField(max_length=255, choices=LinkedinPattern, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name_plural = "companies"
         ordering = ["domain"]
         constraints = [
-            # Normalisation happens before the row is written; this catches a caller that forgot.
+            # Normalization happens before the row is written; this catches a caller that forgot.
             models.CheckConstraint(
                 condition=Q(domain=Lower("domain")) & ~Q(domain=""),
                 name="company_domain_lowercase_nonempty",
@@ -94,7 +95,7 @@ class Company(models.Model):
 class RawLead(models.Model):
     """One ingested record exactly as received (append-only; duplicates are kept on purpose)."""
 
-    source = models.CharField(max_length=50, choices=RawLeadSource, db_index=True)
+    source = models.CharField(max_length=50, choices=RawLeadSource)
     company_name = models.CharField(max_length=255, blank=True)
     email = models.CharField(max_length=255, blank=True)
     website = models.CharField(max_length=255, blank=True)
@@ -113,53 +114,59 @@ class RawLead(models.Model):
 class DomainSignals(models.Model):
     """The latest DNS and registration scan of one company, with every raw record kept.
 
-    ``dns_status`` and ``registration_status`` replace the reference's single scan_status
-    (completed / success / whois_failed...): a scan succeeded when dns_status is "ok", whatever
-    the registration lookup did (SPEC §8.5, §34 #7). Booleans are NULL when DNS did not answer.
+    Columns carry the names of the engine's record (``ScanResult.to_record()``), so
+    ``leads.rows`` maps one to the other by name. ``status`` is the DNS half's outcome and
+    ``registration_status`` the registration lookup's, kept apart: a scan succeeded when
+    ``status`` is "ok", whatever the registration lookup did. Booleans are NULL when DNS did
+    not answer.
     """
 
     company = models.OneToOneField(Company, on_delete=models.CASCADE, related_name="signals")
-    dns_status = models.CharField(
-        max_length=20, choices=DnsStatus, default=DnsStatus.PENDING, db_index=True
-    )
+    status = models.CharField(max_length=20, choices=DnsStatus, default=DnsStatus.PENDING)
     registration_status = models.CharField(
         max_length=20, choices=RegistrationStatus, default=RegistrationStatus.PENDING
     )
-    scan_message = models.TextField(blank=True, help_text="Why the scan is not ok, in words")
+    message = models.TextField(blank=True, help_text="Why the scan is not ok, in words")
     dns_errors = models.JSONField(default=list, blank=True)
-    provider = models.CharField(max_length=50, choices=Provider, blank=True, db_index=True)
-    gateway = models.CharField(max_length=100, blank=True, db_index=True)
-    provider_inferred = models.BooleanField(
+    provider = models.CharField(max_length=50, choices=Provider, blank=True)
+    gateway = models.CharField(max_length=100, blank=True)
+    provider_inferred_behind_gateway = models.BooleanField(
         default=False, help_text="Provider inferred from SPF/DKIM/TXT evidence behind a gateway"
     )
-    autodiscover_target = models.CharField(max_length=255, blank=True)
+    autodiscover = models.CharField(
+        max_length=255, blank=True, help_text="Where autodiscover points"
+    )
     tenant_size = models.CharField(max_length=50, choices=TenantSize, blank=True)
     tenant_initial_domain = models.CharField(max_length=255, blank=True)
-    local_provider = models.CharField(max_length=255, blank=True, db_index=True)
-    mx_root = models.CharField(max_length=255, blank=True, db_index=True)
-    mx = models.JSONField(default=list, blank=True, help_text="[{preference, host}] as resolved")
+    local_provider = models.CharField(max_length=255, blank=True)
+    mx_root = models.CharField(max_length=255, blank=True)
+    mx_records = models.JSONField(
+        default=list, blank=True, help_text="[{preference, host}] as resolved"
+    )
     null_mx = models.BooleanField(default=False, help_text="RFC 7505 'MX 0 .': accepts no mail")
     mixed_vendors = models.JSONField(default=list, blank=True)
-    spf = models.BooleanField(null=True, db_index=True)
+    spf = models.BooleanField(null=True)
     spf_record = models.TextField(blank=True)
     spf_dns_lookups = models.PositiveSmallIntegerField(null=True, blank=True)
     spf_void_lookups = models.PositiveSmallIntegerField(null=True, blank=True)
     spf_error = models.TextField(blank=True)
-    dkim = models.BooleanField(null=True, db_index=True)
+    dkim = models.BooleanField(null=True)
     dkim_selectors = models.JSONField(default=list, blank=True, help_text="Selectors found")
     dkim_selectors_checked = models.JSONField(default=list, blank=True)
     dkim_message = models.TextField(blank=True, help_text='e.g. "not found among 6 selectors"')
-    dmarc_policy = models.CharField(max_length=20, choices=DmarcPolicy, blank=True, db_index=True)
-    dmarc_coverage = models.PositiveSmallIntegerField(null=True, blank=True, db_index=True)
+    dmarc_policy = models.CharField(max_length=20, choices=DmarcPolicy, blank=True)
+    dmarc_coverage = models.PositiveSmallIntegerField(null=True, blank=True)
     dmarc_record = models.TextField(blank=True)
     dmarc_testing = models.BooleanField(default=False, help_text="t=y: policy not enforced")
     dmarc_subdomain_policy = models.CharField(max_length=20, choices=DmarcPolicy, blank=True)
     registrar = models.CharField(max_length=255, blank=True)
+    # Indexed: "expiring soon" is a date range over every lead.
     expires_at = models.DateField(null=True, blank=True, db_index=True)
     nameservers = models.JSONField(default=list, blank=True)
     registration_source = models.CharField(max_length=20, blank=True, help_text="rdap or whois")
     registration_error = models.TextField(blank=True)
     evidence = models.JSONField(default=list, blank=True, help_text="Why the provider was chosen")
+    # Indexed: the lead list sorts by it.
     scanned_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
@@ -174,53 +181,64 @@ class DomainSignals(models.Model):
     @property
     def resolved(self) -> bool:
         """True when DNS answered, so the booleans and records are facts, not unknowns."""
-        return self.dns_status == DnsStatus.OK
+        return self.status == DnsStatus.OK
 
 
 class LeadScore(models.Model):
     """The latest readiness score and CSP P-model classification of one company.
 
-    readiness_score and segment are NULL together when the scan was unresolved (not scored
-    yet); a "lead" is a company whose readiness_score is not NULL. ``rules_hash`` names the
-    rules file version that produced the row, so a rules change can find stale scores.
+    ``score`` (the readiness score) and ``segment`` are NULL together when the scan was
+    unresolved (not scored yet); a "lead" is a company whose score is not NULL.
+    ``rules_hash`` names the rules file version that produced the row, so a rules change can
+    find stale scores.
     """
 
     company = models.OneToOneField(Company, on_delete=models.CASCADE, related_name="score")
-    readiness_score = models.SmallIntegerField(null=True, blank=True, db_index=True)
+    score = models.SmallIntegerField(null=True, blank=True)
     # NULL, not "", for the scored vocabularies: the engine's "not scored" is a distinct state.
     segment = models.CharField(  # noqa: DJ001
-        max_length=50, choices=Segment, null=True, blank=True, db_index=True
+        max_length=50, choices=Segment, null=True, blank=True
     )
     reason = models.TextField(blank=True)
     hard_fail = models.BooleanField(default=False, help_text="Forced to 0 (e.g. no MX)")
-    breakdown = models.JSONField(default=list, blank=True, help_text="Score reasons, in order")
+    reasons = models.JSONField(
+        default=list, blank=True, help_text="[{rule, points}]: the score breakdown, in order"
+    )
     technical_heat = models.CharField(  # noqa: DJ001
-        max_length=20, choices=TechnicalHeat, null=True, blank=True, db_index=True
+        max_length=20, choices=TechnicalHeat, null=True, blank=True
     )
     commercial_segment = models.CharField(  # noqa: DJ001
-        max_length=50, choices=CommercialSegment, null=True, blank=True, db_index=True
+        max_length=50, choices=CommercialSegment, null=True, blank=True
     )
     commercial_heat = models.CharField(  # noqa: DJ001
-        max_length=20, choices=CommercialHeat, null=True, blank=True, db_index=True
+        max_length=20, choices=CommercialHeat, null=True, blank=True
     )
     priority_category = models.CharField(  # noqa: DJ001
-        max_length=10, choices=PriorityCategory, null=True, blank=True, db_index=True
+        max_length=10, choices=PriorityCategory, null=True, blank=True
     )
     priority_label = models.CharField(max_length=100, blank=True)
-    rules_hash = models.CharField(max_length=64, blank=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    rules_hash = models.CharField(max_length=64, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-updated_at"]
-        constraints = [_percent_check("readiness_score", "score_readiness_0_100")]
+        constraints = [_percent_check("score", "score_readiness_0_100")]
+        # The lead list: best score first, within a segment or a priority category, or overall.
+        indexes = [
+            models.Index(fields=["segment", "-score"], name="leadscore_segment_score_idx"),
+            models.Index(
+                fields=["priority_category", "-score"], name="leadscore_category_score_idx"
+            ),
+            models.Index(fields=["-score"], name="leadscore_score_idx"),
+        ]
 
     def __str__(self) -> str:
-        return f"score for {self.company_id}: {self.readiness_score}"
+        return f"score for {self.company_id}: {self.score}"
 
     @property
     def priority_score(self) -> int:
-        """1-7 sales priority from segment and score (SPEC §7.6); computed, never stored."""
-        return priority_score(self.segment, self.readiness_score)
+        """1-7 sales priority from segment and score (rules.json bands); computed, not stored."""
+        return priority_score(self.segment, self.score)
 
 
 class ProviderChangeHistory(models.Model):
@@ -230,10 +248,13 @@ class ProviderChangeHistory(models.Model):
     of the same job can only hit the constraint, never add a second row.
     """
 
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="provider_changes")
+    # No index of its own: the history index below starts with company.
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="provider_changes", db_index=False
+    )
     previous_provider = models.CharField(max_length=50, choices=Provider, blank=True)
     new_provider = models.CharField(max_length=50, choices=Provider)
-    changed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    changed_at = models.DateTimeField(default=timezone.now)
     scan_token = _scan_token_field()
 
     class Meta:
@@ -244,6 +265,10 @@ class ProviderChangeHistory(models.Model):
                 fields=["company", "scan_token"], name="provider_change_once_per_scan"
             )
         ]
+        # A company's history, newest first.
+        indexes = [
+            models.Index(fields=["company", "-changed_at"], name="provider_change_history_idx")
+        ]
 
     def __str__(self) -> str:
         return f"{self.previous_provider or '-'} → {self.new_provider}"
@@ -252,15 +277,18 @@ class ProviderChangeHistory(models.Model):
 class SignalChangeHistory(models.Model):
     """One changed signal (spf, dkim, dmarc or mx) between two scans (append-only).
 
-    Values are text ("True"/"False" for booleans, as in the reference). Unique (company,
-    signal_type, scan_token): a scan changes each signal at most once.
+    Values are text ("True"/"False" for booleans), so one column holds every signal type.
+    Unique (company, signal_type, scan_token): a scan changes each signal at most once.
     """
 
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="signal_changes")
-    signal_type = models.CharField(max_length=20, choices=SignalType, db_index=True)
+    # No index of its own: the history index below starts with company.
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="signal_changes", db_index=False
+    )
+    signal_type = models.CharField(max_length=20, choices=SignalType)
     old_value = models.TextField(blank=True)
     new_value = models.TextField(blank=True)
-    changed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    changed_at = models.DateTimeField(default=timezone.now)
     scan_token = _scan_token_field()
 
     class Meta:
@@ -270,6 +298,10 @@ class SignalChangeHistory(models.Model):
             models.UniqueConstraint(
                 fields=["company", "signal_type", "scan_token"], name="signal_change_once_per_scan"
             )
+        ]
+        # A company's history, newest first.
+        indexes = [
+            models.Index(fields=["company", "-changed_at"], name="signal_change_history_idx")
         ]
 
     def __str__(self) -> str:
@@ -282,12 +314,15 @@ class ScoreChangeHistory(models.Model):
     Unique (company, scan_token), for the same reason as ProviderChangeHistory.
     """
 
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="score_changes")
+    # No index of its own: the history index below starts with company.
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="score_changes", db_index=False
+    )
     old_score = models.SmallIntegerField(null=True, blank=True)
     new_score = models.SmallIntegerField(null=True, blank=True)
     old_segment = models.CharField(max_length=50, choices=Segment, blank=True)
     new_segment = models.CharField(max_length=50, choices=Segment, blank=True)
-    changed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    changed_at = models.DateTimeField(default=timezone.now)
     scan_token = _scan_token_field()
 
     class Meta:
@@ -298,6 +333,8 @@ class ScoreChangeHistory(models.Model):
                 fields=["company", "scan_token"], name="score_change_once_per_scan"
             )
         ]
+        # A company's history, newest first.
+        indexes = [models.Index(fields=["company", "-changed_at"], name="score_change_history_idx")]
 
     def __str__(self) -> str:
         return f"{self.old_score} → {self.new_score}"
@@ -310,14 +347,16 @@ class Alert(models.Model):
     so redelivery cannot notify the sales team twice about the same change.
     """
 
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="alerts")
-    alert_type = models.CharField(max_length=50, choices=AlertType, db_index=True)
-    alert_message = models.TextField()
-    status = models.CharField(
-        max_length=20, choices=AlertStatus, default=AlertStatus.PENDING, db_index=True
+    # No index of its own: the per-company index below starts with company.
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="alerts", db_index=False
     )
+    alert_type = models.CharField(max_length=50, choices=AlertType)
+    alert_message = models.TextField()
+    status = models.CharField(max_length=20, choices=AlertStatus, default=AlertStatus.PENDING)
     notification_method = models.CharField(max_length=20, choices=NotificationMethod, blank=True)
     error = models.TextField(blank=True, help_text="Why the last delivery attempt failed")
+    # Indexed: the alert list is newest first across all companies.
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     scan_token = _scan_token_field()
@@ -335,6 +374,13 @@ class Alert(models.Model):
             models.UniqueConstraint(
                 fields=["company", "alert_type", "scan_token"], name="alert_once_per_scan"
             )
+        ]
+        indexes = [
+            models.Index(fields=["company", "-created_at"], name="alert_company_created_idx"),
+            # Due for delivery: pending ones, and failed ones by their retry time.
+            models.Index(fields=["status", "next_attempt_at"], name="alert_due_idx"),
+            # Owed to a digest: a handful among every alert ever raised.
+            models.Index(fields=["id"], condition=Q(digest_due=True), name="alert_digest_owed_idx"),
         ]
 
     def __str__(self) -> str:
@@ -399,11 +445,12 @@ class AlertConfig(models.Model):
 class Tag(models.Model):
     """One label on a company; system tags are recomputed by each scan, manual ones are kept."""
 
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="tags")
-    tag = models.CharField(max_length=100, db_index=True)
-    source = models.CharField(
-        max_length=20, choices=TagSource, default=TagSource.MANUAL, db_index=True
+    # No index of its own: the unique (company, tag) index starts with company.
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="tags", db_index=False
     )
+    tag = models.CharField(max_length=100)
+    source = models.CharField(max_length=20, choices=TagSource, default=TagSource.MANUAL)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -421,11 +468,13 @@ class Note(models.Model):
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="notes")
     note = models.TextField()
-    created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # A company's notes, newest first.
+        indexes = [models.Index(fields=["company", "-created_at"], name="note_company_created_idx")]
 
     def __str__(self) -> str:
         return self.note[:50]

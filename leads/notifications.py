@@ -1,9 +1,9 @@
 """Channel senders for alert notifications: webhook, Slack incoming webhook and e-mail.
 
 Each sender takes plain values (never model rows) and returns a ``Delivery`` instead of
-raising, so one broken channel cannot stop the others (SPEC §9.4, §34 #16). Error texts name
+raising, so one broken channel cannot stop the others. Error texts name
 the channel and the kind of failure only: exception messages may carry a recipient address
-(SMTP) or a secret webhook URL, and these texts are stored on the alert and logged (§28).
+(SMTP) or a secret webhook URL, and these texts are stored on the alert and logged.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ class Notice:
     created_at: datetime
 
     def payload(self) -> dict[str, Any]:
-        """The webhook JSON body (SPEC §9.4)."""
+        """The webhook JSON body: one flat object per alert."""
         return {
             "alert_id": self.alert_id,
             "domain": self.domain,
@@ -81,7 +81,7 @@ def notify(channel: Channel, notices: Sequence[Notice]) -> Delivery:
 
 
 def webhook_body(notices: Sequence[Notice]) -> dict[str, Any]:
-    """One alert as SPEC §9.4's flat JSON; a digest wraps the same objects in a list."""
+    """One alert as a flat JSON object; a digest wraps the same objects in a list."""
     if len(notices) == 1:
         return notices[0].payload()
     return {"digest": True, "count": len(notices), "alerts": [n.payload() for n in notices]}

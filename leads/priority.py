@@ -1,4 +1,4 @@
-"""The 1-7 sales priority (1 = call first), computed on read from segment and score (SPEC §7.6).
+"""The 1-7 sales priority (1 = call first), computed on read from segment and score.
 
 The bands live only in the engine's ``rules.json`` (``priority_score`` table); this module is
 the Django side's one door to them, so lists, exports and change detection cannot drift from
@@ -13,6 +13,6 @@ from scanning.engine.scoring import calculate_priority_score, load_rules
 def priority_score(segment: str | None, score: int | None) -> int:
     """Return the 1-7 priority for a segment and readiness score; 7 when either is missing.
 
-    The segment is compared after trimming and case-sensitively, as in the reference.
+    The segment is compared after trimming and case-sensitively ("migration" is no segment).
     """
     return calculate_priority_score(segment, score, load_rules())

@@ -2,43 +2,13 @@
 
 from __future__ import annotations
 
-from django.utils import timezone
-
-from leads.choices import DnsStatus
 from leads.models import DomainSignals, LeadScore
+from leads.rows import snapshot_from_rows
 from scanning.engine.changes import Snapshot
-
-
-def signals_ever_resolved(signals: DomainSignals) -> bool:
-    """False for the row of a first scan DNS never answered: it holds no facts to compare.
-
-    Such a row has both SPF and DKIM unknown; any scan that resolved once leaves them known,
-    and later unresolved scans keep those known facts (see leads.services.scans).
-    """
-    unknown = signals.dns_status == DnsStatus.UNRESOLVED
-    return not (unknown and signals.spf is None and signals.dkim is None)
-
-
-def scan_snapshot_from_rows(
-    signals: DomainSignals | None, score: LeadScore | None
-) -> Snapshot | None:
-    """The change-relevant state of a lead (SPEC §8.4); None when nothing was ever known."""
-    if signals is None or not signals_ever_resolved(signals):
-        return None
-    return Snapshot(
-        spf=signals.spf,
-        dkim=signals.dkim,
-        dmarc_policy=signals.dmarc_policy or None,
-        mx_root=signals.mx_root or None,
-        expires_at=signals.expires_at,
-        score=score.readiness_score if score else None,
-        segment=score.segment if score else None,
-        scanned_on=timezone.localdate(signals.scanned_at),
-    )
 
 
 def lead_scan_snapshot(*, domain: str) -> Snapshot | None:
     """The stored snapshot of one domain (rescan compares a new scan with it); None if unseen."""
     signals = DomainSignals.objects.filter(company__domain=domain).first()
     score = LeadScore.objects.filter(company__domain=domain).first()
-    return scan_snapshot_from_rows(signals, score)
+    return snapshot_from_rows(signals, score)

@@ -1,6 +1,8 @@
 """Admin pages for scan jobs: progress at a glance, and every domain or chunk that failed.
 
 Jobs, chunks and outcomes are written only by the scan services, so the pages are read-only.
+The job page pages through its chunks and failed domains (a 100,000-domain job has 2,000
+chunks), each list with its own page parameter.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django_admin_inline_paginator_plus.admin import TabularInlinePaginated
 
 from leads.admin import ReadOnlyAdminMixin
 from scanning import models
@@ -22,10 +25,15 @@ def _progress_bar(job: models.ScanJob) -> SafeString:
     )
 
 
-class FailedOutcomeInline(ReadOnlyAdminMixin, admin.TabularInline):
+INLINE_PAGE_SIZE = 50
+
+
+class FailedOutcomeInline(ReadOnlyAdminMixin, TabularInlinePaginated):
     """Only the domains that did not commit: the committed ones are the job's success list."""
 
     model = models.ScanOutcome
+    per_page = INLINE_PAGE_SIZE
+    pagination_key = "failures-page"
     verbose_name_plural = "failed domains"
     fields = ["domain", "chunk_number", "attempt", "status", "error", "created_at"]
     can_delete = False
@@ -35,8 +43,10 @@ class FailedOutcomeInline(ReadOnlyAdminMixin, admin.TabularInline):
         return super().get_queryset(request).filter(status__in=failed)
 
 
-class ScanChunkInline(ReadOnlyAdminMixin, admin.TabularInline):
+class ScanChunkInline(ReadOnlyAdminMixin, TabularInlinePaginated):
     model = models.ScanChunk
+    per_page = INLINE_PAGE_SIZE
+    pagination_key = "chunks-page"
     fields = ["number", "status", "attempts", "last_error", "updated_at"]
     readonly_fields = ["updated_at"]
     can_delete = False

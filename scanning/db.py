@@ -1,7 +1,7 @@
 """Database helpers for bulk writes: session timeouts, transient errors, retry back-off.
 
 A chunk's transaction may meet a deadlock, a serialization failure, a lock it waited too long
-for, or a connection the server dropped. Those are worth another attempt (SPEC §26); anything
+for, or a connection the server dropped. Those are worth another attempt; anything
 else is a bug or bad data and retrying it only repeats the failure.
 """
 

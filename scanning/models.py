@@ -1,6 +1,6 @@
 """Scan jobs, the chunks they are split into, and their per-domain outcomes.
 
-State lives here, in the database, not only in Redis (SPEC §20): pages, admin and API read
+State lives here, in the database, not only in Redis: pages, admin and API read
 these rows. Counters are updated with F() expressions by the services, so concurrent chunks
 never lose an increment.
 """
@@ -14,7 +14,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-# After this many attempts a chunk is set aside instead of retried (SPEC §26).
+# After this many attempts a chunk is set aside instead of retried: one poisoned chunk must
+# not stall its job.
 MAX_CHUNK_ATTEMPTS = 3
 
 
@@ -49,10 +50,8 @@ class ScanJob(models.Model):
     """One bulk scan, rescan or import request and its progress counters."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    kind = models.CharField(max_length=20, choices=JobKind, default=JobKind.SCAN, db_index=True)
-    status = models.CharField(
-        max_length=20, choices=JobStatus, default=JobStatus.PENDING, db_index=True
-    )
+    kind = models.CharField(max_length=20, choices=JobKind, default=JobKind.SCAN)
+    status = models.CharField(max_length=20, choices=JobStatus, default=JobStatus.PENDING)
     total = models.PositiveIntegerField(default=0)
     processed = models.PositiveIntegerField(default=0)
     succeeded = models.PositiveIntegerField(default=0)
@@ -73,6 +72,8 @@ class ScanJob(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # Jobs in one state, newest first (the job list's filter, the stuck-job sweeps).
+        indexes = [models.Index(fields=["status", "-created_at"], name="job_status_created_idx")]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.public_id}"
@@ -103,9 +104,7 @@ class ScanChunk(models.Model):
     job = models.ForeignKey(ScanJob, on_delete=models.CASCADE, related_name="chunks")
     number = models.PositiveIntegerField(help_text="1-based position within the job")
     domains = models.JSONField(default=list)
-    status = models.CharField(
-        max_length=20, choices=ChunkStatus, default=ChunkStatus.PENDING, db_index=True
-    )
+    status = models.CharField(max_length=20, choices=ChunkStatus, default=ChunkStatus.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -134,7 +133,7 @@ class ScanOutcome(models.Model):
 
     job = models.ForeignKey(ScanJob, on_delete=models.CASCADE, related_name="outcomes")
     chunk_number = models.PositiveIntegerField()
-    domain = models.CharField(max_length=255, db_index=True)
+    domain = models.CharField(max_length=255)
     attempt = models.PositiveSmallIntegerField(default=1)
     status = models.CharField(max_length=20, choices=OutcomeStatus)
     error = models.TextField(blank=True)

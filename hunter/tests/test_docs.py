@@ -21,3 +21,19 @@ def test_readme_documents_every_variable_of_the_env_example() -> None:
     variables = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]*)=", example, flags=re.MULTILINE))
     readme = (BASE_DIR / "README.md").read_text()
     assert {name for name in variables if f"`{name}`" not in readme} == set()
+
+
+def settings_rows(readme: str) -> dict[str, str]:
+    """Each settings-table variable and its description (the last cell of its row)."""
+    rows = re.findall(r"^\| `([A-Z][A-Z0-9_]*)` \|[^|\n]*\| (.*) \|$", readme, flags=re.MULTILINE)
+    return dict(rows)
+
+
+def test_every_documented_variable_has_a_description_of_its_own() -> None:
+    rows = settings_rows((BASE_DIR / "README.md").read_text())
+    by_description: dict[str, list[str]] = {}
+    for name, description in rows.items():
+        by_description.setdefault(description, []).append(name)
+
+    assert len(rows) > 50  # the pattern still finds the table
+    assert {text: names for text, names in by_description.items() if len(names) > 1} == {}

@@ -40,9 +40,9 @@ def _text(value: str) -> str | None:
 def _priority(score: LeadScore | None) -> int | None:
     # A lead that was never scored has no priority yet (the engine's missing-priority default),
     # rather than the 7 that priority_score gives to a missing score.
-    if score is None or score.readiness_score is None:
+    if score is None or score.score is None:
         return None
-    return priority_score(score.segment, score.readiness_score)
+    return priority_score(score.segment, score.score)
 
 
 def sales_input_from_rows(
@@ -65,7 +65,7 @@ def sales_input_from_rows(
         dmarc_coverage=signals.dmarc_coverage if signals else None,
         expires_at=signals.expires_at if signals else None,
         segment=score.segment if score else None,
-        readiness_score=score.readiness_score if score else None,
+        readiness_score=score.score if score else None,
         priority_score=_priority(score),
         contact_quality_score=company.contact_quality_score,
     )
@@ -108,9 +108,9 @@ def account_summary_from_rows(
         spf=signals.spf,
         dkim=signals.dkim,
         dmarc_policy=_text(signals.dmarc_policy),
-        readiness_score=score.readiness_score if score else None,
+        readiness_score=score.score if score else None,
         segment=score.segment if score else None,
-        priority_score=priority_score(score.segment, score.readiness_score) if score else 7,
+        priority_score=priority_score(score.segment, score.score) if score else 7,
         mx_root=_text(signals.mx_root),
         registrar=_text(signals.registrar),
         expires_at=signals.expires_at,

@@ -1,4 +1,4 @@
-"""Alert delivery (SPEC §9.4 with the decisions of §34 #16).
+"""Alert delivery: each due alert to every enabled channel that asked for its type.
 
 ``alerts_process_pending`` (beat, every 5 minutes, and after each finished scan job) sends each
 due alert to every enabled *immediate* alert config of its type, across users: the recipients
@@ -197,7 +197,7 @@ def _send(
             delivered.append(channel.method)
         else:
             errors.append(result.error)
-            # Method and error only: addresses and webhook URLs stay out of the logs (§28).
+            # Method and error only: addresses and webhook URLs stay out of the logs.
             logger.warning(
                 "alert_delivery_failed",
                 alert_id=alert.id,
@@ -245,7 +245,7 @@ def channel_of(config: AlertConfig) -> Channel:
 
 
 def notice_of(alert: Alert) -> Notice:
-    """The alert's content for the channels (its message was written at creation, §9.3)."""
+    """The alert's content for the channels (its message was written when it was raised)."""
     return Notice(
         alert_id=alert.id,
         domain=alert.company.domain,

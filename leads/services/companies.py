@@ -1,7 +1,7 @@
-"""Writes of companies and the raw ingest log (SPEC §2.1, §2.2, §16).
+"""Writes of companies and the raw ingest log.
 
 Bulk by design: an upload batch of 500 rows costs a handful of queries, never one per row.
-Callers pass domains already normalised by ``scanning.engine.normalize``.
+Callers pass domains already normalized by ``scanning.engine.normalize``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ TEXT_MAX = 255  # every text column written here is varchar(255)
 
 @dataclass(frozen=True)
 class CompanyInput:
-    """One company to create or refresh: its normalised domain and the name given, if any."""
+    """One company to create or refresh: its normalized domain and the name given, if any."""
 
     domain: str
     canonical_name: str = ""
@@ -57,7 +57,7 @@ def _names_by_domain(rows: Sequence[CompanyInput]) -> dict[str, str]:
     names: dict[str, str] = {}
     for row in rows:
         if row.domain != normalize_domain(row.domain):
-            raise ValueError(f"companies_upsert needs normalised domains, got {row.domain!r}")
+            raise ValueError(f"companies_upsert needs normalized domains, got {row.domain!r}")
         name = _clip(row.canonical_name)
         names[row.domain] = name or names.get(row.domain, "")
     return names
@@ -73,7 +73,7 @@ def _upsert(companies: list[Company], update_fields: list[str]) -> None:
 def companies_upsert(*, rows: Sequence[CompanyInput]) -> UpsertedCompanies:
     """Create or refresh companies in bulk; returns them by domain with the new ones marked.
 
-    canonical_name follows §2.1: a non-empty name overwrites, an empty one keeps the stored
+    canonical_name: a non-empty name overwrites, an empty one keeps the stored
     name, and a new company without a name is named after its domain. That is two upserts
     (named and unnamed rows take different conflict updates) plus one read before and after,
     whatever the number of rows.
@@ -109,7 +109,7 @@ def raw_leads_record(*, entries: Sequence[RawLeadInput]) -> int:
 def company_contacts_update(
     *, company: Company, contact_emails: Sequence[str]
 ) -> ContactEnrichment:
-    """Store the enrichment of ``contact_emails`` on ``company`` (SPEC §16) and return it.
+    """Store the enrichment of ``contact_emails`` on ``company`` and return it.
 
     The update is one statement on the row, so concurrent scans writing provider columns of
     the same company are not overwritten with stale values.

@@ -1,4 +1,4 @@
-"""Re-scoring stored leads after a rules change, from their stored signals, with no DNS (§7).
+"""Re-scoring stored leads after a rules change, from their stored signals, with no DNS.
 
 Scoring is a pure function of the signals a scan stored, and every LeadScore records the hash
 of the rules that produced it (``rules_hash``). After rules.json changes (and the processes
@@ -33,28 +33,23 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from leads import rows
 from leads.choices import DnsStatus
 from leads.models import DomainSignals, LeadScore, ScoreChangeHistory, Tag
-from leads.selectors import scan_snapshot_from_rows
-from leads.services.scans import (
-    SCORE_FIELDS,
+from leads.services.tags import (
     CompanyTags,
     company_tags_read,
-    lead_score_values,
-    score_history_row,
-    system_tag_writes,
+    system_tags_plan,
     system_tags_replace,
 )
 from scanning.engine import changes as change_rules
 from scanning.engine.rules import Rules, load_rules
-from scanning.engine.scan import score_input_from_signals
-from scanning.engine.scoring import ScoreInput, ScoreResult, score_lead
+from scanning.engine.scoring import ScoreResult, score_lead
 
 # The DNS outcomes a scan scores (an NXDOMAIN is scored: it is the domain_not_found hard-fail).
 SCORED_DNS_STATUSES = (DnsStatus.OK, DnsStatus.NXDOMAIN)
@@ -115,8 +110,8 @@ def _next_company_ids(*, after: int, batch_size: int) -> list[int]:
     # far the walk has gone, and rows re-scored by an earlier page are never read again.
     scored = DomainSignals.objects.filter(
         company_id__gt=after,
-        dns_status__in=SCORED_DNS_STATUSES,
-        company__score__readiness_score__isnull=False,
+        status__in=SCORED_DNS_STATUSES,
+        company__score__score__isnull=False,
     )
     return list(scored.order_by("company_id").values_list("company_id", flat=True)[:batch_size])
 
@@ -124,8 +119,7 @@ def _next_company_ids(*, after: int, batch_size: int) -> list[int]:
 def _rescore_batch(
     company_ids: Sequence[int], rules: Rules, rescored_at: dt.datetime, *, dry_run: bool
 ) -> RescoreReport:
-    rows = _read_batch(company_ids, lock=not dry_run)
-    examined = [row for row in rows if _still_scored(row)]
+    examined = [row for row in _read_batch(company_ids, lock=not dry_run) if _still_scored(row)]
     rescored = [
         outcome
         for row in examined
@@ -139,69 +133,42 @@ def _rescore_batch(
 
 
 def _read_batch(company_ids: Sequence[int], *, lock: bool) -> list[DomainSignals]:
-    rows = DomainSignals.objects.select_related("company__score").filter(company_id__in=company_ids)
+    batch = DomainSignals.objects.select_related("company__score").filter(
+        company_id__in=company_ids
+    )
     if lock:
         # Only the company rows, the lock every scan of these companies takes first.
-        rows = rows.select_for_update(of=("company",))
-    return list(rows.order_by("company__domain"))
+        batch = batch.select_for_update(of=("company",))
+    return list(batch.order_by("company__domain"))
 
 
 def _still_scored(signals: DomainSignals) -> bool:
     # Re-checked under the lock: a scan may have replaced the row since the ids were read.
     score: LeadScore | None = getattr(signals.company, "score", None)
-    return (
-        score is not None
-        and score.readiness_score is not None
-        and signals.dns_status in SCORED_DNS_STATUSES
-    )
+    return score is not None and score.score is not None and signals.status in SCORED_DNS_STATUSES
 
 
 def _rescore(signals: DomainSignals, rules: Rules, rescored_at: dt.datetime) -> _Rescored | None:
-    inp = stored_score_input(signals)
+    inp = rows.score_input_from_row(signals)
     if inp is None:
         return None
     score = signals.company.score
     token = rescore_token(rules.hash, score)
-    before = change_rules.Snapshot(score=score.readiness_score, segment=score.segment)
+    before = change_rules.Snapshot(score=score.score, segment=score.segment)
     result = score_lead(inp, rules)
     _apply(score, result, rescored_at)
-    after = change_rules.Snapshot(score=score.readiness_score, segment=score.segment)
+    after = change_rules.Snapshot(score=score.score, segment=score.segment)
     moved, _ = change_rules.score_changes(before, after, rules)
     history = None
     if moved is not None:
-        history = score_history_row(
+        history = rows.score_history_row(
             moved, company=signals.company, changed_at=rescored_at, scan_token=token
         )
     return _Rescored(signals, score, history)
 
 
-def stored_score_input(signals: DomainSignals) -> ScoreInput | None:
-    """The scorer's input from a stored signal row; None when SPF or DKIM is unknown."""
-    if signals.spf is None or signals.dkim is None:
-        return None  # an unknown is not a no: scoring it would charge the "absent" risks
-    return score_input_from_signals(
-        provider=signals.provider,
-        mx_hosts=_mx_hosts(signals.mx),
-        spf=signals.spf,
-        dkim=signals.dkim,
-        dmarc_policy=signals.dmarc_policy,
-        dmarc_testing=signals.dmarc_testing,
-        spf_record=signals.spf_record,
-        domain_exists=signals.dns_status != DnsStatus.NXDOMAIN,
-        accepts_mail=not signals.null_mx,
-    )
-
-
-def _mx_hosts(mx: Any) -> tuple[str, ...]:
-    """Host names of the stored ``[{preference, host}]`` list; malformed entries are dropped."""
-    if not isinstance(mx, list):
-        return ()
-    hosts = (row.get("host") for row in mx if isinstance(row, dict))
-    return tuple(host for host in hosts if isinstance(host, str) and host)
-
-
 def _apply(score: LeadScore, result: ScoreResult, rescored_at: dt.datetime) -> None:
-    for name, value in lead_score_values(result).items():
+    for name, value in rows.score_values(result).items():
         setattr(score, name, value)
     score.updated_at = rescored_at  # bulk_update does not run auto_now
 
@@ -210,7 +177,7 @@ def _write(rescored: Sequence[_Rescored]) -> None:
     if not rescored:
         return
     scores = [outcome.score for outcome in rescored]
-    LeadScore.objects.bulk_update(scores, fields=list(SCORE_FIELDS))
+    LeadScore.objects.bulk_update(scores, fields=list(rows.score_columns()))
     moved = [outcome for outcome in rescored if outcome.history is not None]
     if moved:
         # The (company, scan_token) constraint absorbs a row a retried batch already wrote.
@@ -232,8 +199,8 @@ def _retag(moved: Sequence[_Rescored]) -> None:
 
 
 def _tag_writes(outcome: _Rescored, current: CompanyTags) -> tuple[list[Tag], list[int]]:
-    state = scan_snapshot_from_rows(outcome.signals, outcome.score) or change_rules.Snapshot()
-    return system_tag_writes(
+    state = rows.snapshot_from_rows(outcome.signals, outcome.score) or change_rules.Snapshot()
+    return system_tags_plan(
         state,
         outcome.signals.company,
         current,

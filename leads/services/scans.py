@@ -1,7 +1,8 @@
-"""Persisting engine scan results as lead data, in bulk (SPEC §8, §9, §11, §34 #13, #17).
+"""Persisting engine scan results as lead data, in bulk.
 
 ``lead_scan_results_store`` is the one write path for scans: the Celery bulk jobs call it
-once per chunk inside ``transaction.atomic()``. Per chunk it:
+once per chunk inside ``transaction.atomic()``. It locks, plans and writes; what each column
+holds comes from ``leads.rows``. Per chunk it:
 
 1. drops invalid results (reported in ``failed``) and keeps one result per domain;
 2. creates unknown companies, then locks every company of the chunk with
@@ -34,8 +35,10 @@ from typing import Any
 from django.conf import settings
 from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from leads.choices import AlertStatus, TagSource
+from leads import rows
+from leads.choices import AlertStatus
 from leads.models import (
     Alert,
     Company,
@@ -46,28 +49,25 @@ from leads.models import (
     SignalChangeHistory,
     Tag,
 )
-from leads.selectors import scan_snapshot_from_rows
+from leads.services.tags import (
+    CompanyTags,
+    company_tags_read,
+    system_tags_plan,
+    system_tags_replace,
+)
 from scanning.engine import changes as change_rules
 from scanning.engine.changes import Change, Changes, Snapshot
 from scanning.engine.rules import Rules, load_rules
 from scanning.engine.scan import ScanResult
-from scanning.engine.scoring import ScoreResult
 
 DOMAIN_MAX = 255
-CompanyTags = list[tuple[int, str, str]]  # one company's tags: [(tag id, tag, source)]
 
 # What an unresolved scan may overwrite on an existing row; every other column keeps the facts
-# of the last scan that DNS answered (an unknown is not a no, SPEC §35).
-SCAN_STATUS_FIELDS = ("dns_status", "scan_message", "dns_errors", "scanned_at")
+# of the last scan that DNS answered: a timeout or SERVFAIL is an unknown, not a "no".
+SCAN_STATUS_FIELDS = ("status", "message", "dns_errors", "scanned_at")
 REGISTRATION_STATUS_FIELDS = ("registration_status", "registration_error")
 # Kept from the last successful lookup when this one failed or lookups are off.
 REGISTRATION_FACT_FIELDS = ("registrar", "expires_at", "nameservers", "registration_source")
-SIGNAL_FIELDS = tuple(
-    f.name for f in DomainSignals._meta.concrete_fields if f.name not in ("id", "company")
-)
-SCORE_FIELDS = tuple(
-    f.name for f in LeadScore._meta.concrete_fields if f.name not in ("id", "company")
-)
 COMPANY_SCAN_FIELDS = ("provider", "tenant_size", "gateway", "updated_at")
 
 
@@ -159,9 +159,9 @@ def _usable_results(results: Iterable[ScanResult]) -> tuple[dict[str, ScanResult
     failed: dict[str, str] = {}
     for result in results:
         if result.status == "invalid" or not result.domain:
-            failed[result.domain or result.input] = result.message or "invalid domain"
+            failed[result.domain or result.input] = result.message or _("invalid domain")
         elif len(result.domain) > DOMAIN_MAX or result.domain != result.domain.lower():
-            failed[result.domain] = "not a normalised domain"
+            failed[result.domain] = _("not a normalized domain")
         else:
             usable[result.domain] = result
     return usable, failed
@@ -198,17 +198,6 @@ def _lock_and_read(domains: list[str]) -> _StoredState:
     )
 
 
-def company_tags_read(company_ids: Sequence[int]) -> dict[int, CompanyTags]:
-    """Every tag of the given companies as ``(tag id, tag, source)``, by company id."""
-    tags: dict[int, CompanyTags] = {}
-    rows = Tag.objects.filter(company_id__in=company_ids).values_list(
-        "id", "company_id", "tag", "source"
-    )
-    for tag_id, company_id, tag, source in rows:
-        tags.setdefault(company_id, []).append((tag_id, tag, source))
-    return tags
-
-
 # -- planning one domain -------------------------------------------------------------------
 
 
@@ -219,8 +208,8 @@ def _plan(result: ScanResult, state: _StoredState, context: _Settings) -> _Domai
     signals = _merged_signals(result, company, old_signals, context.scanned_at)
     score = _new_score(result, company, old_score)
     effective_score = score if score is not None else old_score
-    old = scan_snapshot_from_rows(old_signals, old_score)
-    new = scan_snapshot_from_rows(signals, effective_score) or Snapshot()
+    old = rows.snapshot_from_rows(old_signals, old_score)
+    new = rows.snapshot_from_rows(signals, effective_score) or Snapshot()
     found = change_rules.detect_changes(
         old,
         new,
@@ -239,69 +228,18 @@ def _merged_signals(
     result: ScanResult, company: Company, old: DomainSignals | None, scanned_at: dt.datetime
 ) -> DomainSignals:
     """The new signal row; unknown parts keep the stored facts instead of erasing them."""
-    row = DomainSignals(company=company, scanned_at=scanned_at, **_signal_values(result))
+    row = DomainSignals(company=company, scanned_at=scanned_at, **rows.signal_values(result))
     if old is None:
         return row
     kept: tuple[str, ...] = ()
     if result.status == "unresolved":
         fresh = {*SCAN_STATUS_FIELDS, *REGISTRATION_STATUS_FIELDS, *REGISTRATION_FACT_FIELDS}
-        kept = tuple(name for name in SIGNAL_FIELDS if name not in fresh)
+        kept = tuple(name for name in rows.signal_columns() if name not in fresh)
     if result.registration.status != "ok":
         kept += REGISTRATION_FACT_FIELDS
     for name in kept:
         setattr(row, name, getattr(old, name))
     return row
-
-
-def _signal_values(result: ScanResult) -> dict[str, Any]:
-    """Model values from the engine's record: None becomes "" for text (models docstring)."""
-    record = result.to_record()
-    dns_unknown = result.dns is None or result.dns.status == "unresolved"
-    text = {name: record.get(key) or "" for name, key in _TEXT_FIELDS_FROM_RECORD.items()}
-    return {
-        **text,
-        "dns_status": result.status,
-        "registration_status": record["registration_status"],
-        "dns_errors": record["dns_errors"] or [],
-        "provider_inferred": bool(record["provider_inferred_behind_gateway"]),
-        "mx": record["mx_records"] or [],
-        "null_mx": bool(record["null_mx"]),
-        "mixed_vendors": record["mixed_vendors"] or [],
-        # With no DNS answer at all, SPF and DKIM were never asked: unknown, not absent.
-        "spf": None if dns_unknown else record["spf"],
-        "dkim": None if dns_unknown else record["dkim"],
-        "spf_dns_lookups": record["spf_dns_lookups"],
-        "spf_void_lookups": record["spf_void_lookups"],
-        "dkim_selectors": record["dkim_selectors"] or [],
-        "dkim_selectors_checked": record["dkim_selectors_checked"] or [],
-        "dmarc_coverage": record["dmarc_coverage"],
-        "dmarc_testing": bool(record["dmarc_testing"]),
-        "expires_at": result.registration.expires_at,
-        "nameservers": record["nameservers"] or [],
-        "evidence": record["evidence"] or [],
-    }
-
-
-# Model field -> key of ScanResult.to_record() for the text columns.
-_TEXT_FIELDS_FROM_RECORD = {
-    "scan_message": "message",
-    "provider": "provider",
-    "gateway": "gateway",
-    "autodiscover_target": "autodiscover",
-    "tenant_size": "tenant_size",
-    "tenant_initial_domain": "tenant_initial_domain",
-    "local_provider": "local_provider",
-    "mx_root": "mx_root",
-    "spf_record": "spf_record",
-    "spf_error": "spf_error",
-    "dkim_message": "dkim_message",
-    "dmarc_policy": "dmarc_policy",
-    "dmarc_record": "dmarc_record",
-    "dmarc_subdomain_policy": "dmarc_subdomain_policy",
-    "registrar": "registrar",
-    "registration_source": "registration_source",
-    "registration_error": "registration_error",
-}
 
 
 def _new_score(result: ScanResult, company: Company, old: LeadScore | None) -> LeadScore | None:
@@ -310,30 +248,17 @@ def _new_score(result: ScanResult, company: Company, old: LeadScore | None) -> L
     if score is None:
         # First-ever unresolved scan: a row with NULL score and segment means "not scored yet".
         return None if old is not None else LeadScore(company=company)
-    return LeadScore(company=company, **lead_score_values(score))
-
-
-def lead_score_values(score: ScoreResult) -> dict[str, Any]:
-    """LeadScore column values of an engine score (shared by scans and ``rescore``)."""
-    return {
-        "readiness_score": score.score,
-        "segment": score.segment,
-        "reason": score.reason,
-        "hard_fail": score.hard_fail,
-        "breakdown": [{"rule": key, "points": points} for key, points in score.breakdown],
-        "technical_heat": score.technical_heat,
-        "commercial_segment": score.commercial_segment,
-        "commercial_heat": score.commercial_heat,
-        "priority_category": score.priority_category,
-        "priority_label": score.priority_label,
-        "rules_hash": score.rules_hash,
-    }
+    return LeadScore(company=company, **rows.score_values(score))
 
 
 def _plan_provider(
     plan: _DomainWrite, result: ScanResult, company: Company, context: _Settings
 ) -> None:
-    """§8.1 step 5 and §9.5: update the company's provider columns and write its history."""
+    """Update the company's provider columns and write its provider history.
+
+    A scan that found no provider (``Unknown``) leaves the last known one in place; only a
+    move from one known provider to another is history.
+    """
     verdict = result.verdict
     update = change_rules.provider_update(company.provider, verdict.provider if verdict else None)
     if verdict is None or not update.apply:
@@ -374,7 +299,7 @@ def _plan_history_and_alerts(plan: _DomainWrite, company: Company, context: _Set
     ]
     if history := plan.changes.score_history:
         plan.score_history = [
-            score_history_row(
+            rows.score_history_row(
                 history,
                 company=company,
                 changed_at=context.scanned_at,
@@ -393,25 +318,6 @@ def _plan_history_and_alerts(plan: _DomainWrite, company: Company, context: _Set
     ]
 
 
-def score_history_row(
-    history: change_rules.ScoreHistory,
-    *,
-    company: Company,
-    changed_at: dt.datetime,
-    scan_token: uuid.UUID,
-) -> ScoreChangeHistory:
-    """The ScoreChangeHistory row of an engine score change (shared by scans and rescore)."""
-    return ScoreChangeHistory(
-        company=company,
-        old_score=history.old_score,
-        new_score=history.new_score,
-        old_segment=history.old_segment or "",
-        new_segment=history.new_segment or "",
-        changed_at=changed_at,
-        scan_token=scan_token,
-    )
-
-
 def _plan_tags(
     plan: _DomainWrite,
     state: Snapshot,
@@ -419,7 +325,7 @@ def _plan_tags(
     current: CompanyTags,
     context: _Settings,
 ) -> None:
-    plan.tags_to_add, plan.tag_ids_to_remove = system_tag_writes(
+    plan.tags_to_add, plan.tag_ids_to_remove = system_tags_plan(
         state,
         company,
         current,
@@ -428,37 +334,6 @@ def _plan_tags(
         expire_soon_days=context.expire_soon_days,
         created_at=context.scanned_at,
     )
-
-
-def system_tag_writes(
-    state: Snapshot,
-    company: Company,
-    current: CompanyTags,
-    *,
-    today: dt.date,
-    migration_ready_score: int,
-    expire_soon_days: int,
-    created_at: dt.datetime,
-) -> tuple[list[Tag], list[int]]:
-    """Recompute the system tags (§11, §34 #17): ``(tags to add, tag ids to remove)``.
-
-    Manual tags are neither added nor removed. Shared by scans and ``rescore``.
-    """
-    wanted = change_rules.system_tags(
-        state,
-        company.provider or None,
-        today=today,
-        migration_ready_score=migration_ready_score,
-        expire_soon_days=expire_soon_days,
-    )
-    system = {tag: tag_id for tag_id, tag, source in current if source == TagSource.SYSTEM}
-    manual = [tag for _, tag, source in current if source != TagSource.SYSTEM]
-    tag_changes = change_rules.tag_plan(wanted, system, manual)
-    add = [
-        Tag(company=company, tag=tag, source=TagSource.SYSTEM, created_at=created_at)
-        for tag in sorted(tag_changes.add)
-    ]
-    return add, [system[tag] for tag in sorted(tag_changes.remove)]
 
 
 # -- writing -------------------------------------------------------------------------------
@@ -493,7 +368,7 @@ def _write(plans: list[_DomainWrite]) -> None:
         [plan.signals for plan in plans],
         update_conflicts=True,
         unique_fields=["company"],
-        update_fields=list(SIGNAL_FIELDS),
+        update_fields=list(rows.signal_columns()),
     )
     _upsert_scores([plan.score for plan in plans if plan.score is not None])
     companies = [plan.company for plan in plans if plan.company is not None]
@@ -519,18 +394,14 @@ def _write(plans: list[_DomainWrite]) -> None:
 def _upsert_scores(scores: list[LeadScore]) -> None:
     if scores:
         LeadScore.objects.bulk_create(
-            scores, update_conflicts=True, unique_fields=["company"], update_fields=SCORE_FIELDS
+            scores,
+            update_conflicts=True,
+            unique_fields=["company"],
+            update_fields=list(rows.score_columns()),
         )
 
 
-def _insert_once(model: Any, rows: list[Any]) -> None:
+def _insert_once(model: Any, new_rows: list[Any]) -> None:
     # The scan_token unique constraints make a repeated insert of the same change a no-op.
-    if rows:
-        model.objects.bulk_create(rows, ignore_conflicts=True)
-
-
-def system_tags_replace(*, add: Sequence[Tag], remove_ids: Sequence[int]) -> None:
-    """Delete the stale system tags and insert the new ones (two statements at most)."""
-    if remove_ids:
-        Tag.objects.filter(pk__in=remove_ids, source=TagSource.SYSTEM).delete()
-    _insert_once(Tag, list(add))
+    if new_rows:
+        model.objects.bulk_create(new_rows, ignore_conflicts=True)

@@ -45,11 +45,11 @@ class DomainSignalsFactory(factory.django.DjangoModelFactory[models.DomainSignal
         model = models.DomainSignals
 
     company = factory.SubFactory(CompanyFactory)
-    dns_status = choices.DnsStatus.OK
+    status = choices.DnsStatus.OK
     registration_status = choices.RegistrationStatus.OK
     provider = choices.Provider.GOOGLE
     mx_root = "google.com"
-    mx = factory.LazyFunction(lambda: [{"preference": 1, "host": "smtp.google.com"}])
+    mx_records = factory.LazyFunction(lambda: [{"preference": 1, "host": "smtp.google.com"}])
     spf = True
     spf_record = "v=spf1 include:_spf.google.com ~all"
     spf_dns_lookups = 4
@@ -71,10 +71,10 @@ class LeadScoreFactory(factory.django.DjangoModelFactory[models.LeadScore]):
         model = models.LeadScore
 
     company = factory.SubFactory(CompanyFactory)
-    readiness_score = 85
+    score = 85
     segment = choices.Segment.MIGRATION
     reason = "Migration candidate. Score: 85, Provider: Google"
-    breakdown = factory.LazyFunction(lambda: [{"rule": "provider:Google", "points": 50}])
+    reasons = factory.LazyFunction(lambda: [{"rule": "provider:Google", "points": 50}])
     technical_heat = choices.TechnicalHeat.WARM
     commercial_segment = choices.CommercialSegment.COMPETITIVE
     commercial_heat = choices.CommercialHeat.HIGH

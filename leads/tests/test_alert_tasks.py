@@ -17,8 +17,6 @@ from leads import tasks
 from leads.choices import AlertStatus, NotificationMethod
 from leads.models import Alert
 from leads.tests.factories import AlertConfigFactory, AlertFactory, CompanyFactory
-from scanning.models import JobStatus, ScanJob
-from scanning.services import jobs
 
 RESULT_TIMEOUT = 60
 
@@ -100,18 +98,3 @@ def test_the_worker_delivers_pending_alerts(
     assert (answer["processed"], answer["sent"]) == (1, 1)
     assert receiver.requests("/hook")[0].json()["alert_id"] == alert.id
     assert Alert.objects.get(id=alert.id).notification_method == "webhook"
-
-
-@pytest.mark.slow
-@pytest.mark.django_db(transaction=True)
-def test_a_finished_scan_job_has_its_alerts_delivered_without_waiting_for_beat(
-    receiver: HttpReceiver, celery_worker_process: CeleryWorkerProcess
-) -> None:
-    alert = pending_alert_with_webhook(receiver)
-    job = ScanJob.objects.create(status=JobStatus.RUNNING, total=0)  # no chunks left to run
-
-    finished = jobs.scan_job_finish_if_done(job_id=job.id)
-
-    assert finished is True
-    assert wait_until_sent(alert.id).status == AlertStatus.SENT
-    assert len(receiver.requests("/hook")) == 1

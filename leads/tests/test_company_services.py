@@ -84,8 +84,8 @@ def test_nothing_to_upsert_costs_no_query(django_assert_num_queries: Any) -> Non
         assert companies_upsert(rows=[]) == {}
 
 
-def test_a_domain_that_is_not_normalised_is_a_programming_error() -> None:
-    with pytest.raises(ValueError, match="normalised"):
+def test_a_domain_that_is_not_normalized_is_a_programming_error() -> None:
+    with pytest.raises(ValueError, match="normalized"):
         companies_upsert(rows=[CompanyInput("WWW.Acme.com")])
     assert not Company.objects.exists()
 
@@ -114,7 +114,7 @@ def test_raw_leads_are_appended_in_one_insert_with_duplicates_kept(
     assert leads[0].website == ""
 
 
-def test_contact_update_stores_normalised_emails_score_and_pattern() -> None:
+def test_contact_update_stores_normalized_emails_score_and_pattern() -> None:
     company = CompanyFactory.create(domain="example.com")
     emails = [
         " John.Doe@example.com",

@@ -70,8 +70,8 @@ def test_all_on_domain_scores_count_points_plus_forty_capped_at_100(
     assert contact_quality_score(emails, "acme.com") == expected
 
 
-def test_email_at_a_subdomain_or_www_counts_by_its_normalised_domain() -> None:
-    # "www." is dropped by normalisation; a real sub-domain is a different domain.
+def test_email_at_a_subdomain_or_www_counts_by_its_normalized_domain() -> None:
+    # "www." is dropped by normalization; a real sub-domain is a different domain.
     assert contact_quality_score(["a@www.acme.com"], "acme.com") == 50
     assert contact_quality_score(["a@mail.acme.com"], "acme.com") == 10
 

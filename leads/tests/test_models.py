@@ -43,23 +43,23 @@ def test_bulk_upsert_updates_the_signal_row_in_place(scanned_company: models.Com
     original = scanned_company.signals
     fresh = models.DomainSignals(
         company=scanned_company,
-        dns_status=choices.DnsStatus.OK,
+        status=choices.DnsStatus.OK,
         provider=choices.Provider.M365,
         mx_root="outlook.com",
-        mx=[{"preference": 0, "host": "company-com.mail.protection.outlook.com"}],
+        mx_records=[{"preference": 0, "host": "company-com.mail.protection.outlook.com"}],
         spf=False,
     )
     models.DomainSignals.objects.bulk_create(
         [fresh],
         update_conflicts=True,
         unique_fields=["company"],
-        update_fields=["dns_status", "provider", "mx_root", "mx", "spf"],
+        update_fields=["status", "provider", "mx_root", "mx_records", "spf"],
     )
     stored = models.DomainSignals.objects.get(company=scanned_company)
     assert models.DomainSignals.objects.count() == 1
     assert stored.pk == original.pk
     assert (stored.provider, stored.mx_root, stored.spf) == ("M365", "outlook.com", False)
-    assert stored.mx[0]["host"] == "company-com.mail.protection.outlook.com"
+    assert stored.mx_records[0]["host"] == "company-com.mail.protection.outlook.com"
 
 
 def test_bulk_upsert_of_a_score_refreshes_updated_at(scanned_company: models.Company) -> None:
@@ -67,16 +67,16 @@ def test_bulk_upsert_of_a_score_refreshes_updated_at(scanned_company: models.Com
     models.LeadScore.objects.filter(pk=before.pk).update(
         updated_at=before.updated_at - timedelta(days=1)
     )
-    fresh = models.LeadScore(company=scanned_company, readiness_score=None, segment=None)
+    fresh = models.LeadScore(company=scanned_company, score=None, segment=None)
     models.LeadScore.objects.bulk_create(
         [fresh],
         update_conflicts=True,
         unique_fields=["company"],
-        update_fields=["readiness_score", "segment", "updated_at"],
+        update_fields=["score", "segment", "updated_at"],
     )
     stored = models.LeadScore.objects.get(company=scanned_company)
     assert stored.pk == before.pk
-    assert (stored.readiness_score, stored.segment) == (None, None)
+    assert (stored.score, stored.segment) == (None, None)
     assert stored.updated_at > before.updated_at - timedelta(hours=1)
 
 
@@ -101,9 +101,9 @@ def test_uppercase_or_empty_domain_is_rejected() -> None:
     assert _rejected(lambda: models.Company.objects.create(domain="", canonical_name="A"))
 
 
-def test_readiness_score_outside_0_to_100_is_rejected(scanned_company: models.Company) -> None:
-    assert _rejected(lambda: models.LeadScore.objects.update(readiness_score=101))
-    assert _rejected(lambda: models.LeadScore.objects.update(readiness_score=-1))
+def test_score_outside_0_to_100_is_rejected(scanned_company: models.Company) -> None:
+    assert _rejected(lambda: models.LeadScore.objects.update(score=101))
+    assert _rejected(lambda: models.LeadScore.objects.update(score=-1))
 
 
 def test_deleting_a_company_removes_its_lead_data(scanned_company: models.Company) -> None:
@@ -211,14 +211,14 @@ def test_one_scan_may_change_several_signals_of_a_company() -> None:
 def test_score_row_priority_follows_segment_and_score(
     segment: str | None, score: int | None, priority: int
 ) -> None:
-    lead_score = factories.LeadScoreFactory.create(segment=segment, readiness_score=score)
+    lead_score = factories.LeadScoreFactory.create(segment=segment, score=score)
     assert lead_score.priority_score == priority
 
 
 def test_signals_count_as_resolved_only_when_dns_answered(scanned_company: models.Company) -> None:
     signals = scanned_company.signals
     assert signals.resolved
-    signals.dns_status = choices.DnsStatus.UNRESOLVED
+    signals.status = choices.DnsStatus.UNRESOLVED
     assert not signals.resolved
 
 

@@ -14,8 +14,8 @@ from django.test.utils import CaptureQueriesContext
 
 from leads.choices import DnsStatus, TagSource
 from leads.models import Alert, DomainSignals, LeadScore, ScoreChangeHistory, Tag
-from leads.services.rescore import RescoreReport, lead_scores_rescore, stored_score_input
-from leads.services.scans import lead_score_values
+from leads.rows import score_input_from_row, score_values
+from leads.services.rescore import RescoreReport, lead_scores_rescore
 from leads.tests.factories import CompanyFactory, DomainSignalsFactory
 from scanning.engine.rules import PROVIDERS_PATH, RULES_PATH, Rules, load_rules
 from scanning.engine.scoring import score_lead
@@ -43,9 +43,9 @@ def new_rules(tmp_path: Path) -> Rules:
 def stored_lead(rules: Rules, **signals: Any) -> DomainSignals:
     """A company with signals and the score a scan under ``rules`` left for them."""
     row = DomainSignalsFactory.create(company=CompanyFactory.create(), **signals)
-    inp = stored_score_input(row)
+    inp = score_input_from_row(row)
     assert inp is not None
-    LeadScore.objects.create(company=row.company, **lead_score_values(score_lead(inp, rules)))
+    LeadScore.objects.create(company=row.company, **score_values(score_lead(inp, rules)))
     return row
 
 
@@ -54,22 +54,22 @@ def score_of(row: DomainSignals) -> LeadScore:
 
 
 def breakdown_rules(score: LeadScore) -> set[str]:
-    return {part["rule"] for part in score.breakdown}
+    return {part["rule"] for part in score.reasons}
 
 
 def test_a_points_change_rescores_stored_leads_and_records_the_new_rules_hash(
     shipped_rules: Rules, new_rules: Rules
 ) -> None:
     google = stored_lead(shipped_rules)  # 50 + spf 10 + dkim 10 + quarantine 15 = 85
-    assert (score_of(google).readiness_score, score_of(google).segment) == (85, "Migration")
+    assert (score_of(google).score, score_of(google).segment) == (85, "Migration")
 
     report = lead_scores_rescore(rules=new_rules)
 
     score = score_of(google)
     assert report == RescoreReport(examined=1, rescored=1, changed=1)
-    assert (score.readiness_score, score.segment) == (55, "Cold")
+    assert (score.score, score.segment) == (55, "Cold")
     assert score.rules_hash == new_rules.hash != shipped_rules.hash
-    assert {"rule": "provider.Google", "points": GOOGLE_POINTS_AFTER} in score.breakdown
+    assert {"rule": "provider.Google", "points": GOOGLE_POINTS_AFTER} in score.reasons
     assert (score.commercial_segment, score.priority_category) == ("LOW_INTENT", "P5")
     assert score.reason.endswith("Score: 55, Provider: Google")
 
@@ -125,7 +125,7 @@ def test_a_rules_change_that_moves_no_score_updates_the_hash_without_history(
     report = lead_scores_rescore(rules=new_rules)
     after = score_of(m365)
     assert report == RescoreReport(examined=1, rescored=1, changed=0)
-    assert (after.readiness_score, after.segment) == (before.readiness_score, before.segment)
+    assert (after.score, after.segment) == (before.score, before.segment)
     assert after.rules_hash == new_rules.hash
     assert not ScoreChangeHistory.objects.exists()
 
@@ -145,17 +145,17 @@ def test_unscored_and_unresolved_leads_are_left_untouched(
 ) -> None:
     # A rescan DNS did not answer keeps the facts and the score of the last resolved scan.
     unresolved = stored_lead(shipped_rules)
-    DomainSignals.objects.filter(pk=unresolved.pk).update(dns_status=DnsStatus.UNRESOLVED)
-    never_scored = DomainSignalsFactory.create(dns_status=DnsStatus.UNRESOLVED, spf=None, dkim=None)
+    DomainSignals.objects.filter(pk=unresolved.pk).update(status=DnsStatus.UNRESOLVED)
+    never_scored = DomainSignalsFactory.create(status=DnsStatus.UNRESOLVED, spf=None, dkim=None)
     LeadScore.objects.create(company=never_scored.company)
-    pending = DomainSignalsFactory.create(dns_status=DnsStatus.PENDING)
+    pending = DomainSignalsFactory.create(status=DnsStatus.PENDING)
 
     report = lead_scores_rescore(rules=new_rules)
 
     assert report == RescoreReport()
     assert score_of(unresolved).rules_hash == shipped_rules.hash
-    assert score_of(unresolved).readiness_score == 85
-    assert score_of(never_scored).readiness_score is None
+    assert score_of(unresolved).score == 85
+    assert score_of(never_scored).score is None
     assert not LeadScore.objects.filter(company=pending.company).exists()
 
 
@@ -172,16 +172,16 @@ def test_dmarc_in_test_mode_still_scores_as_none_after_a_rescore(
     score = score_of(testing)
     assert "risk.dmarc_none" in breakdown_rules(score)
     assert "signal.dmarc_reject" not in breakdown_rules(score)
-    assert score.readiness_score == GOOGLE_POINTS_AFTER + 10 + 10 - 10  # spf, dkim, dmarc none
+    assert score.score == GOOGLE_POINTS_AFTER + 10 + 10 - 10  # spf, dkim, dmarc none
 
 
 @pytest.mark.parametrize(
     ("signals", "rule"),
     [
-        ({"mx": [], "mx_root": ""}, "hard_fail.mx_missing"),
-        ({"mx": [], "null_mx": True}, "hard_fail.null_mx"),
+        ({"mx_records": [], "mx_root": ""}, "hard_fail.mx_missing"),
+        ({"mx_records": [], "null_mx": True}, "hard_fail.null_mx"),
         (
-            {"dns_status": DnsStatus.NXDOMAIN, "provider": "", "mx": []},
+            {"status": DnsStatus.NXDOMAIN, "provider": "", "mx_records": []},
             "hard_fail.domain_not_found",
         ),
     ],
@@ -193,7 +193,7 @@ def test_a_hard_fail_stays_a_hard_fail_after_a_rescore(
     report = lead_scores_rescore(rules=new_rules)
     score = score_of(lead)
     assert report == RescoreReport(examined=1, rescored=1, changed=0)
-    assert (score.readiness_score, score.segment, score.hard_fail) == (0, "Skip", True)
+    assert (score.score, score.segment, score.hard_fail) == (0, "Skip", True)
     assert rule in breakdown_rules(score)
     assert score.rules_hash == new_rules.hash
 
@@ -202,7 +202,7 @@ def test_a_malformed_stored_mx_list_is_read_as_no_mx_instead_of_failing(
     shipped_rules: Rules, new_rules: Rules
 ) -> None:
     lead = stored_lead(shipped_rules)
-    DomainSignals.objects.filter(pk=lead.pk).update(mx=[{"preference": 10}, "junk"])
+    DomainSignals.objects.filter(pk=lead.pk).update(mx_records=[{"preference": 10}, "junk"])
     lead_scores_rescore(rules=new_rules)
     assert "hard_fail.mx_missing" in breakdown_rules(score_of(lead))
 

@@ -39,7 +39,7 @@ def scanned() -> models.Company:
         dmarc_coverage=None,
         expires_at=date(2030, 1, 2),
     )
-    LeadScoreFactory.create(company=company, readiness_score=0, segment="Skip", reason="Hard-fail")
+    LeadScoreFactory.create(company=company, score=0, segment="Skip", reason="Hard-fail")
     return company
 
 

@@ -107,14 +107,14 @@ def test_first_scan_creates_the_company_and_stores_signals_score_and_tags_withou
     company = models.Company.objects.get(domain="acme.com.tr")
     assert (company.canonical_name, company.provider) == ("acme.com.tr", "Google")
     signals = company.signals
-    assert (signals.dns_status, signals.mx_root, signals.spf, signals.dmarc_policy) == (
+    assert (signals.status, signals.mx_root, signals.spf, signals.dmarc_policy) == (
         DnsStatus.OK,
         "google.com",
         True,
         "none",
     )
     assert signals.expires_at == TODAY + dt.timedelta(days=365)
-    assert (company.score.readiness_score, company.score.segment) == (60, "Migration")
+    assert (company.score.score, company.score.segment) == (60, "Migration")
     assert tags_of("acme.com.tr") == {
         ("migration-ready", TagSource.SYSTEM),
         ("weak-spf", TagSource.SYSTEM),
@@ -220,7 +220,7 @@ def test_vanished_mx_keeps_the_company_provider_and_writes_no_provider_history()
     store([scan("acme.com", mx=None)])
     company = models.Company.objects.get(domain="acme.com")
     assert company.provider == "Google"
-    assert company.score.readiness_score == 0  # hard-fail: no MX
+    assert company.score.score == 0  # hard-fail: no MX
     assert not models.ProviderChangeHistory.objects.exists()
 
 
@@ -252,10 +252,10 @@ def test_unresolved_scan_keeps_the_old_score_and_facts_and_records_its_status() 
     report = store([unresolved("acme.com")])
 
     company = models.Company.objects.get(domain="acme.com")
-    assert (company.score.readiness_score, company.score.segment) == (85, "Migration")
+    assert (company.score.score, company.score.segment) == (85, "Migration")
     signals = company.signals
-    assert (signals.dns_status, signals.mx_root, signals.spf) == ("unresolved", "google.com", True)
-    assert "DNS did not answer" in signals.scan_message
+    assert (signals.status, signals.mx_root, signals.spf) == ("unresolved", "google.com", True)
+    assert "DNS did not answer" in signals.message
     assert signals.registrar == "Example Registrar"
     assert report.changes == 0
     assert history_counts()[:4] == (0, 0, 0, 0)
@@ -271,12 +271,12 @@ def test_change_after_an_unresolved_scan_is_detected_against_the_last_known_fact
 def test_first_ever_unresolved_scan_creates_an_unscored_lead() -> None:
     store([unresolved("new.com")])
     company = models.Company.objects.get(domain="new.com")
-    assert (company.score.readiness_score, company.score.segment) == (None, None)
-    assert (company.signals.dns_status, company.signals.spf) == ("unresolved", None)
+    assert (company.score.score, company.score.segment) == (None, None)
+    assert (company.signals.status, company.signals.spf) == ("unresolved", None)
     assert lead_scan_snapshot(domain="new.com") is None
 
     store([scan("new.com")])
-    assert models.LeadScore.objects.get(company=company).readiness_score == 85
+    assert models.LeadScore.objects.get(company=company).score == 85
     assert history_counts()[:4] == (0, 0, 0, 0)  # the first real facts are not a "change"
 
 

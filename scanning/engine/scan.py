@@ -72,7 +72,7 @@ class ScanResult:
             "message": self.message,
             **_verdict_record(self.verdict),
             **_dns_record(self.dns),
-            **_score_record(self.score),
+            **score_record(self.score),
             **_registration_record(self.registration),
             "evidence": list(self.verdict.evidence) if self.verdict else [],
         }
@@ -319,7 +319,8 @@ _DNS_KEYS = (
 ).split()
 
 
-def _score_record(score: ScoreResult | None) -> dict[str, Any]:
+def score_record(score: ScoreResult | None) -> dict[str, Any]:
+    """The score's part of the record (also what a stored score row is written from)."""
     if score is None:
         return dict.fromkeys(_SCORE_KEYS) | {"reasons": [], "hard_fail": False}
     return {

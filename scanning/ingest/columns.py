@@ -108,7 +108,7 @@ def detect_columns(header: Sequence[str], sample: Sequence[Row]) -> ColumnMap:
     if domain is None:
         raise ColumnError("No column looks like it holds domains, websites or e-mails.", header)
     # A domain column found by a web word holds URLs, so it is read as a website too: the
-    # website extractor accepts "www.acme.com/about", the domain normaliser does not.
+    # website extractor accepts "www.acme.com/about", the domain normalizer does not.
     website = _first_matching(keys, WEBSITE_WORDS, {email} if email is not None else set())
     taken = {index for index in (domain, email, website) if index is not None}
     company = _detect_company(keys, taken)

@@ -1,6 +1,6 @@
-"""Bring domains in: one typed domain, a CSV/Excel upload, or a webhook call (SPEC §13, §15.1).
+"""Bring domains in: one typed domain, a CSV/Excel upload, or a webhook call.
 
-Input is normalised with the engine, lead data is written only through ``leads.services``,
+Input is normalized with the engine, lead data is written only through ``leads.services``,
 and an upload is read as a stream and written in batches of rows, one transaction each: a
 100,000-row file never sits in memory, and a bad row is reported, never fatal. An upload
 is recorded as an ``import`` ScanJob row with its counters and a summary of the outcome.
@@ -23,6 +23,7 @@ from django.core.files import File
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from leads.choices import RawLeadSource
 from leads.enrichment import ContactEnrichment
@@ -61,7 +62,7 @@ class InvalidInput(ValueError):
     """The input names no usable domain; ``reason`` says why, ``value`` is what was given."""
 
     def __init__(self, reason: str, value: str) -> None:
-        super().__init__(f"Invalid domain format: {reason}")
+        super().__init__(_("Invalid domain format: %(reason)s") % {"reason": reason})
         self.reason = reason
         self.value = value
 
@@ -86,10 +87,13 @@ class RowError:
 
     @property
     def message(self) -> str:
-        """The Turkish message people see in the import report (SPEC §13)."""
+        """The message people see in the import report, in the active language."""
         if self.reason == ERROR_EMPTY:
-            return f"Satır {self.row_number}: Boş domain"
-        return f"Satır {self.row_number}: Geçersiz domain formatı '{self.value}'"
+            return _("Row %(row)s: empty domain") % {"row": self.row_number}
+        return _("Row %(row)s: invalid domain format '%(value)s'") % {
+            "row": self.row_number,
+            "value": self.value,
+        }
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form, for the job row and the API."""
@@ -153,7 +157,7 @@ class _Candidate:
 # -- one domain ---------------------------------------------------------------------------
 
 
-def ingest_domain(
+def domain_ingest(
     *,
     domain: str = "",
     company_name: str = "",
@@ -162,7 +166,7 @@ def ingest_domain(
     source: str = RawLeadSource.DOMAIN,
     created_by: Creator = None,
 ) -> IngestResult:
-    """Store one domain (website beats e-mail beats domain, §3.3) and log the raw record.
+    """Store one domain (website beats e-mail beats domain) and log the raw record.
 
     Raises InvalidInput when none of the three fields yields a valid domain.
     """
@@ -184,10 +188,10 @@ def ingest_domain(
     return IngestResult(upserted[outcome.domain].pk, outcome.domain, created)
 
 
-# -- webhook (§15.1; authentication and rate limits belong to the API layer) -------------
+# -- webhook (authentication and rate limits belong to the API layer) --------------------
 
 
-def ingest_webhook(
+def webhook_ingest(
     *,
     domain: str,
     company_name: str = "",
@@ -197,7 +201,7 @@ def ingest_webhook(
 ) -> WebhookResult:
     """Store a pushed lead and enrich it from its contact e-mails; no scan is started.
 
-    Raises InvalidInput for a domain that does not normalise. Enrichment trouble is logged
+    Raises InvalidInput for a domain that does not normalize. Enrichment trouble is logged
     and leaves ``enriched`` False; the company and raw record are stored regardless.
     """
     outcome = normalize_domain_checked(domain)
@@ -231,7 +235,7 @@ def _enrich_quietly(
         with transaction.atomic():
             return company_contacts_update(company=company, contact_emails=emails)
     except Exception as error:
-        # Only the type: database messages can quote the row, e-mails included (§28).
+        # Only the type: database messages can quote the row, e-mails included.
         logger.warning(
             "webhook_enrichment_error",
             domain=company.domain,
@@ -244,7 +248,7 @@ def _enrich_quietly(
 # -- uploads ------------------------------------------------------------------------------
 
 
-def ingest_upload(
+def upload_ingest(
     *,
     file: UploadSource,
     filename: str = "",
@@ -340,7 +344,7 @@ def _import_batch(
     source: str,
     report: UploadReport,
 ) -> None:
-    parsed = [parse_row(number, row, columns) for number, row in batch]
+    parsed = [_parse_row(number, row, columns) for number, row in batch]
     good = [item for item in parsed if isinstance(item, _Candidate)]
     errors = [item for item in parsed if isinstance(item, RowError)]
     with transaction.atomic():
@@ -375,8 +379,8 @@ def _raw_lead(candidate: _Candidate, source: str) -> RawLeadInput:
     )
 
 
-def parse_row(number: int, row: Row, columns: ColumnMap) -> _Candidate | RowError:
-    """One upload row as a domain to store, or the reason it cannot be (§13, §3.3)."""
+def _parse_row(number: int, row: Row, columns: ColumnMap) -> _Candidate | RowError:
+    """One upload row as a domain to store, or the reason it cannot be."""
     given = {name: columns.cell(row, name) or "" for name in ("domain", "email", "website")}
     if not any(given.values()):
         return RowError(number, "", ERROR_EMPTY, REASON_EMPTY)

@@ -1,8 +1,8 @@
 """Bulk scan jobs: a ScanJob row split into ScanChunk rows, each scanned and stored as a unit.
 
-The flow (SPEC §26, STYLE points 3 and 4):
+The flow (thin tasks, and jobs as rows whose counters move with F()):
 
-* ``scan_job_start`` normalises and de-duplicates the domains, writes the job and its chunks
+* ``scan_job_start`` normalizes and de-duplicates the domains, writes the job and its chunks
   in one transaction and, once that commits, enqueues the parent task.
 * ``scan_job_dispatch`` (the parent task) marks the job running and enqueues one task per
   unfinished chunk; running it twice only sends duplicates the chunks ignore.
@@ -17,17 +17,18 @@ The flow (SPEC §26, STYLE points 3 and 4):
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+import structlog
 from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from leads.models import Company
 from leads.services.scans import StoreReport, lead_scan_results_store
@@ -53,7 +54,7 @@ from scanning.models import (
 )
 from scanning.ratelimit import get_limiter, lookups_waiter
 
-logger = logging.getLogger(__name__)
+logger = structlog.get_logger("hunter.jobs")
 
 FINISHED_CHUNK_STATUSES = (ChunkStatus.COMMITTED, ChunkStatus.SET_ASIDE)
 REJECTED_INPUTS_KEPT = 100  # enough to show the user what was wrong, bounded for huge uploads
@@ -91,9 +92,9 @@ def scan_job_start(
     Raises NoValidDomains when nothing is left. ``enqueue=False`` leaves running it to the
     caller (``scan_job_run_inline``).
     """
-    accepted, rejected = normalise_domains(domains)
+    accepted, rejected = _normalize_domains(domains)
     if not accepted:
-        raise NoValidDomains("no valid domains in the request")
+        raise NoValidDomains(_("No valid domains in the request."))
     chunk_size = settings.HUNTER_SCAN_CHUNK_SIZE
     job_options = {**(options or {}), "rejected": rejected[:REJECTED_INPUTS_KEPT]}
     with transaction.atomic():
@@ -106,15 +107,15 @@ def scan_job_start(
         )
         ScanChunk.objects.bulk_create(
             ScanChunk(job=job, number=number, domains=part)
-            for number, part in enumerate(split(accepted, chunk_size), start=1)
+            for number, part in enumerate(_split(accepted, chunk_size), start=1)
         )
         if enqueue:
             transaction.on_commit(partial(_enqueue_dispatch, job.id))
     return job
 
 
-def normalise_domains(inputs: Iterable[object]) -> tuple[list[str], list[str]]:
-    """The distinct normalised domains in input order, and the inputs that are not domains."""
+def _normalize_domains(inputs: Iterable[object]) -> tuple[list[str], list[str]]:
+    """The distinct normalized domains in input order, and the inputs that are not domains."""
     accepted: dict[str, None] = {}
     rejected = []
     for value in inputs:
@@ -126,7 +127,7 @@ def normalise_domains(inputs: Iterable[object]) -> tuple[list[str], list[str]]:
     return list(accepted), rejected
 
 
-def split(items: Sequence[str], size: int) -> list[list[str]]:
+def _split(items: Sequence[str], size: int) -> list[list[str]]:
     """``items`` in consecutive slices of at most ``size``."""
     return [list(items[start : start + size]) for start in range(0, len(items), size)]
 
@@ -281,8 +282,7 @@ def _after_failed_attempt(chunk: ScanChunk, attempt: int, error: Exception) -> C
     reset_connection_after(error)
     message = f"{type(error).__name__}: {error}".strip()[:2000]
     logger.warning(
-        "scan_chunk_attempt_failed",
-        extra={"job_id": chunk.job_id, "chunk": chunk.number, "attempt": attempt},
+        "scan_chunk_attempt_failed", job_id=chunk.job_id, chunk=chunk.number, attempt=attempt
     )
     retry = is_transient_db_error(error) and attempt < settings.HUNTER_SCAN_CHUNK_MAX_ATTEMPTS
     if not retry:
@@ -332,13 +332,13 @@ def _split_report(
         if domain in stored.failed:
             failed[domain] = stored.failed[domain]
         elif domain in stored_domains:
-            committed[domain] = result_summary(result)
+            committed[domain] = _result_summary(result)
         else:  # the store said nothing about it: count it, never lose it silently
             failed[domain] = "not stored"
     return committed, failed
 
 
-def result_summary(result: ScanResult) -> dict[str, Any]:
+def _result_summary(result: ScanResult) -> dict[str, Any]:
     """The few fields a job's result list shows for one domain."""
     record = result.to_record()
     return {key: record.get(key) for key in RESULT_SUMMARY_KEYS}
@@ -374,7 +374,7 @@ def _set_aside(chunk: ScanChunk, attempt: int, message: str) -> ChunkReport:
             failures = dict.fromkeys(pending, message)
             _write_outcomes(chunk, attempt, failures, OutcomeStatus.SET_ASIDE)
             _count(chunk.job_id, succeeded=0, failed=len(pending))
-    logger.error("scan_chunk_set_aside", extra={"job_id": chunk.job_id, "chunk": chunk.number})
+    logger.error("scan_chunk_set_aside", job_id=chunk.job_id, chunk=chunk.number)
     return ChunkReport(chunk.id, ChunkStatus.SET_ASIDE, 0, len(pending), attempt)
 
 

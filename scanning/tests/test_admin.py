@@ -95,3 +95,24 @@ def test_jobs_can_be_searched_by_public_id(admin_client: Client) -> None:
         admin_url(models.ScanJob, "changelist"), {"q": str(wanted.public_id)}
     )
     assert [job.pk for job in response.context["cl"].result_list] == [wanted.pk]
+
+
+def test_job_page_shows_its_chunks_and_failures_a_page_at_a_time(admin_client: Client) -> None:
+    job = ScanJobFactory.create(total=6000, processed=6000)
+    models.ScanChunk.objects.bulk_create(
+        models.ScanChunk(job=job, number=n, status="committed") for n in range(1, 121)
+    )
+    models.ScanOutcome.objects.bulk_create(
+        models.ScanOutcome(job=job, chunk_number=1, domain=f"bad{n:03}.com", status="failed")
+        for n in range(120)
+    )
+    url = admin_url(models.ScanJob, "change", job.pk)
+
+    first = admin_client.get(url).content.decode()
+    third = admin_client.get(f"{url}?chunks-page=3&failures-page=3").content.decode()
+
+    assert "bad000.com" in first
+    assert "bad050.com" not in first  # past the first page of failures
+    assert "bad100.com" in third
+    assert "bad000.com" not in third
+    assert "chunks-page=2" in first  # a link on to the next page of chunks

@@ -10,6 +10,7 @@ from typing import Any
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from leads.models import Company, RawLead
@@ -22,9 +23,9 @@ from scanning.services.ingest import (
     ERROR_INVALID,
     InvalidInput,
     RowError,
-    ingest_domain,
-    ingest_upload,
-    ingest_webhook,
+    domain_ingest,
+    upload_ingest,
+    webhook_ingest,
 )
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +56,7 @@ def names() -> dict[str, str]:
 
 
 def test_ingest_domain_creates_the_company_and_logs_the_raw_record() -> None:
-    result = ingest_domain(domain="WWW.Acme.com.", company_name="Acme A.Ş.")
+    result = domain_ingest(domain="WWW.Acme.com.", company_name="Acme A.Ş.")
     assert result.created is True
     assert result.domain == "acme.com"
     assert Company.objects.get(pk=result.company_id).canonical_name == "Acme A.Ş."
@@ -65,8 +66,8 @@ def test_ingest_domain_creates_the_company_and_logs_the_raw_record() -> None:
 
 
 def test_reingesting_a_domain_adds_a_raw_lead_but_no_second_company() -> None:
-    first = ingest_domain(domain="acme.com")
-    second = ingest_domain(domain="ACME.COM", company_name="Acme")
+    first = domain_ingest(domain="acme.com")
+    second = domain_ingest(domain="ACME.COM", company_name="Acme")
     assert second.created is False
     assert second.company_id == first.company_id
     assert Company.objects.count() == 1
@@ -75,35 +76,37 @@ def test_reingesting_a_domain_adds_a_raw_lead_but_no_second_company() -> None:
 
 
 def test_website_beats_email_beats_domain_for_a_single_domain() -> None:
-    assert ingest_domain(domain="a.com", email="x@b.com", website="https://www.c.com/x").domain == (
+    assert domain_ingest(domain="a.com", email="x@b.com", website="https://www.c.com/x").domain == (
         "c.com"
     )
-    assert ingest_domain(domain="a.com", email="x@b.com", website="nan").domain == "b.com"
-    assert ingest_domain(domain="a.com", email="not-an-email").domain == "a.com"
+    assert domain_ingest(domain="a.com", email="x@b.com", website="nan").domain == "b.com"
+    assert domain_ingest(domain="a.com", email="not-an-email").domain == "a.com"
 
 
 def test_invalid_single_domain_raises_with_the_reason_and_writes_nothing() -> None:
     with pytest.raises(InvalidInput) as caught:
-        ingest_domain(domain="exa_mple.com")
+        domain_ingest(domain="exa_mple.com")
     assert caught.value.reason == "not a domain name"
     assert caught.value.value == "exa_mple.com"
-    assert "Invalid domain format" in str(caught.value)
+    with translation.override("en"):
+        message = str(InvalidInput("not a domain name", "x"))
+    assert message == "Invalid domain format: not a domain name"
     with pytest.raises(InvalidInput):
-        ingest_domain(domain="   ")
+        domain_ingest(domain="   ")
     assert not Company.objects.exists()
     assert not RawLead.objects.exists()
 
 
 def test_single_domain_records_who_added_it() -> None:
     user = UserFactory.create()
-    ingest_domain(domain="acme.com", created_by=user, source="api")
+    domain_ingest(domain="acme.com", created_by=user, source="api")
     lead = RawLead.objects.get()
     assert lead.source == "api"
     assert lead.payload["created_by_id"] == user.pk
 
 
 def test_a_nan_company_name_is_not_stored_as_a_name() -> None:
-    ingest_domain(domain="acme.com", company_name="nan")
+    domain_ingest(domain="acme.com", company_name="nan")
     assert names() == {"acme.com": "acme.com"}
 
 
@@ -111,7 +114,7 @@ def test_a_nan_company_name_is_not_stored_as_a_name() -> None:
 
 
 def test_webhook_stores_company_enrichment_and_raw_payload() -> None:
-    result = ingest_webhook(
+    result = webhook_ingest(
         domain="example.com",
         company_name="Example Ltd",
         contact_emails=["john.doe@example.com", " ", "jane.roe@example.com", "x@other.com"],
@@ -135,7 +138,7 @@ def test_webhook_stores_company_enrichment_and_raw_payload() -> None:
 
 def test_webhook_without_emails_is_not_enriched_and_keeps_existing_contacts() -> None:
     CompanyFactory.create(domain="example.com", contact_quality_score=40)
-    result = ingest_webhook(domain="https://Example.com/", contact_emails=["", "  "])
+    result = webhook_ingest(domain="https://Example.com/", contact_emails=["", "  "])
     assert result.enriched is False
     assert result.created is False
     assert Company.objects.get().contact_quality_score == 40
@@ -143,8 +146,8 @@ def test_webhook_without_emails_is_not_enriched_and_keeps_existing_contacts() ->
 
 
 def test_webhook_with_invalid_domain_raises_and_writes_nothing() -> None:
-    with pytest.raises(InvalidInput, match="Invalid domain format"):
-        ingest_webhook(domain="not a domain", contact_emails=["a@b.com"])
+    with pytest.raises(InvalidInput, match="not a domain name"):
+        webhook_ingest(domain="not a domain", contact_emails=["a@b.com"])
     assert not Company.objects.exists()
     assert not RawLead.objects.exists()
 
@@ -157,7 +160,7 @@ def test_csv_with_bom_semicolons_and_turkish_text_stores_punycode_and_names(
 ) -> None:
     text = "\ufeffşirket adı;domain\nÖrnek Gıda A.Ş.;örnek.com.tr\nAcme;WWW.ACME.COM\n"
     path = csv_file(tmp_path, text)
-    report = ingest_upload(file=path, auto_detect_columns=True)
+    report = upload_ingest(file=path, auto_detect_columns=True)
     assert names() == {"xn--rnek-4qa.com.tr": "Örnek Gıda A.Ş.", "acme.com": "Acme"}
     assert (report.total_rows, report.ingested_domains, report.companies_created) == (2, 2, 2)
     assert report.errors == []
@@ -173,7 +176,7 @@ def test_csv_with_bom_semicolons_and_turkish_text_stores_punycode_and_names(
 
 def test_cp1254_csv_is_imported_with_turkish_names_intact(tmp_path: Path) -> None:
     path = csv_file(tmp_path, "domain,company_name\nışık.com.tr,Işık Şirketi\n", encoding="cp1254")
-    ingest_upload(file=path)
+    upload_ingest(file=path)
     assert names() == {"xn--k-ekaa7p.com.tr": "Işık Şirketi"}
 
 
@@ -187,7 +190,7 @@ def test_xlsx_written_with_openpyxl_is_imported_as_xlsx_source(tmp_path: Path) -
             ["Beta", "beta.com.tr"],
         ],
     )
-    report = ingest_upload(file=path, auto_detect_columns=True)
+    report = upload_ingest(file=path, auto_detect_columns=True)
     assert names() == {"acme.com": "Acme", "beta.com.tr": "Beta"}
     assert report.ingested_domains == 2
     assert set(RawLead.objects.values_list("source", flat=True)) == {"xlsx"}
@@ -197,12 +200,12 @@ def test_xlsx_written_with_openpyxl_is_imported_as_xlsx_source(tmp_path: Path) -
 def test_django_uploaded_file_is_accepted_by_its_own_name() -> None:
     upload = SimpleUploadedFile("leads.csv", b"domain\nacme.com\n")
     upload.read()  # e.g. a form already looked at it
-    report = ingest_upload(file=upload)
+    report = upload_ingest(file=upload)
     assert report.ingested_domains == 1
 
 
 def test_plain_binary_file_object_needs_a_filename() -> None:
-    report = ingest_upload(file=io.BytesIO(b"domain\nacme.com\n"), filename="x.csv")
+    report = upload_ingest(file=io.BytesIO(b"domain\nacme.com\n"), filename="x.csv")
     assert list(report.domains) == ["acme.com"]
 
 
@@ -217,7 +220,7 @@ def test_website_beats_email_beats_domain_in_each_row(tmp_path: Path) -> None:
         "a3.com,,,Domain only\n"
         ",x@b4.com,,Email only\n"
     )
-    report = ingest_upload(file=csv_file(tmp_path, text))
+    report = upload_ingest(file=csv_file(tmp_path, text))
     assert list(report.domains) == ["c.com", "b2.com", "a3.com", "b4.com"]
     lead = RawLead.objects.get(domain="c.com")
     assert (lead.email, lead.website) == ("x@b.com", "https://c.com")
@@ -226,7 +229,7 @@ def test_website_beats_email_beats_domain_in_each_row(tmp_path: Path) -> None:
 
 def test_blank_and_nan_cells_are_missing_not_the_text_nan(tmp_path: Path) -> None:
     text = "domain,company_name,email\nacme.com,nan,\nNaN,Beta Ltd,\nbeta.com,,NULL\n,NaN,\n"
-    report = ingest_upload(file=csv_file(tmp_path, text))
+    report = upload_ingest(file=csv_file(tmp_path, text))
     assert names() == {"acme.com": "acme.com", "beta.com": "beta.com"}
     assert report.errors == [RowError(2, "", ERROR_EMPTY, "empty")]
     assert report.errors[0].message == "Satır 2: Boş domain"
@@ -238,7 +241,7 @@ def test_invalid_rows_are_reported_with_turkish_message_and_machine_reason(
     tmp_path: Path,
 ) -> None:
     text = "domain\nacme.com\nexa_mple.com\nWeb Sitesi\nhttps://\n"
-    report = ingest_upload(file=csv_file(tmp_path, text))
+    report = upload_ingest(file=csv_file(tmp_path, text))
     assert [(e.row_number, e.value, e.reason) for e in report.errors] == [
         (2, "exa_mple.com", ERROR_INVALID),
         (3, "Web Sitesi", ERROR_INVALID),
@@ -253,8 +256,8 @@ def test_reimporting_the_same_file_creates_no_company_and_appends_raw_leads(
     tmp_path: Path,
 ) -> None:
     path = csv_file(tmp_path, "domain,company_name\nacme.com,Acme\nbeta.com,\nacme.com,\n")
-    first = ingest_upload(file=path)
-    second = ingest_upload(file=path)
+    first = upload_ingest(file=path)
+    second = upload_ingest(file=path)
     assert (first.ingested_domains, first.companies_created) == (2, 2)
     assert (second.ingested_domains, second.companies_created) == (2, 0)
     assert Company.objects.count() == 2
@@ -264,7 +267,7 @@ def test_reimporting_the_same_file_creates_no_company_and_appends_raw_leads(
 
 def test_auto_detect_falls_back_to_the_most_domain_like_column(tmp_path: Path) -> None:
     text = "Müşteri,Şehir,Kayıt\nAcme,İzmir,acme.com.tr\nBeta,Ankara,www.beta.net\n"
-    report = ingest_upload(file=csv_file(tmp_path, text), auto_detect_columns=True)
+    report = upload_ingest(file=csv_file(tmp_path, text), auto_detect_columns=True)
     assert names() == {"acme.com.tr": "Acme", "beta.net": "Beta"}
     assert report.errors == []
 
@@ -275,7 +278,7 @@ def test_auto_detect_falls_back_to_the_most_domain_like_column(tmp_path: Path) -
 def test_upload_is_recorded_as_a_completed_import_job_with_counters(tmp_path: Path) -> None:
     user = UserFactory.create()
     path = csv_file(tmp_path, "domain\nacme.com\nbad_domain\nacme.com\n")
-    report = ingest_upload(file=path, created_by=user, batch_size=2)
+    report = upload_ingest(file=path, created_by=user, batch_size=2)
     job = ScanJob.objects.get(pk=report.job_id)
     assert (job.kind, job.status, job.created_by) == (JobKind.IMPORT, JobStatus.COMPLETED, user)
     assert (job.total, job.processed, job.succeeded, job.failed) == (3, 3, 2, 1)
@@ -294,7 +297,7 @@ def test_binary_junk_is_a_clear_error_and_nothing_is_written(tmp_path: Path) -> 
     path = tmp_path / "leads.csv"
     path.write_bytes(bytes(range(256)) * 40)
     with pytest.raises(UploadError, match="binary"):
-        ingest_upload(file=path)
+        upload_ingest(file=path)
     assert not Company.objects.exists()
     assert not RawLead.objects.exists()
     assert not ScanJob.objects.exists()
@@ -305,18 +308,18 @@ def test_csv_without_a_domain_like_column_is_an_error_listing_the_columns(
 ) -> None:
     path = csv_file(tmp_path, "Firma,Şehir,Telefon\nAcme,İzmir,555\n")
     with pytest.raises(ColumnError) as caught:
-        ingest_upload(file=path, auto_detect_columns=True)
+        upload_ingest(file=path, auto_detect_columns=True)
     assert "'Firma', 'Şehir', 'Telefon'" in str(caught.value)
     assert not ScanJob.objects.exists()
     with pytest.raises(ColumnError, match="no 'domain' column"):
-        ingest_upload(file=path, auto_detect_columns=False)
+        upload_ingest(file=path, auto_detect_columns=False)
 
 
 def test_old_xls_is_refused_with_advice(tmp_path: Path) -> None:
     path = tmp_path / "old.xls"
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512)
     with pytest.raises(UploadError, match=r"save it as \.xlsx"):
-        ingest_upload(file=path)
+        upload_ingest(file=path)
 
 
 def test_ten_thousand_garbage_rows_do_not_stop_ten_good_domains(tmp_path: Path) -> None:
@@ -327,7 +330,7 @@ def test_ten_thousand_garbage_rows_do_not_stop_ten_good_domains(tmp_path: Path) 
         lines.append(f"{good[position]},Good" if position in good else f"junk_{number} !!,X")
     # Rows are numbered from 1 under the header: good rows sit at 501, 1501, ...
     good_rows = {position + 1 for position in good}
-    report = ingest_upload(file=csv_file(tmp_path, "\n".join(lines) + "\n"))
+    report = upload_ingest(file=csv_file(tmp_path, "\n".join(lines) + "\n"))
     assert set(names()) == set(good.values())
     assert set(names().values()) == {"Good"}
     assert report.total_rows == 10_010
@@ -343,7 +346,7 @@ def test_file_over_the_byte_limit_is_refused_naming_the_setting(
     settings.HUNTER_UPLOAD_MAX_BYTES = 1024
     path = csv_file(tmp_path, "domain\n" + "acme.com\n" * 200)
     with pytest.raises(UploadError, match="HUNTER_UPLOAD_MAX_BYTES") as caught:
-        ingest_upload(file=path)
+        upload_ingest(file=path)
     assert caught.value.code == "too_large"
     assert not Company.objects.exists()
 
@@ -353,7 +356,7 @@ def test_rows_past_the_row_limit_stop_the_import_and_are_reported(
 ) -> None:
     settings.HUNTER_UPLOAD_MAX_ROWS = 5
     path = csv_file(tmp_path, "domain\n" + "".join(f"d{n}.com\n" for n in range(1, 9)))
-    report = ingest_upload(file=path, batch_size=2)
+    report = upload_ingest(file=path, batch_size=2)
     assert report.stopped_at_row_limit
     assert report.row_limit == 5
     assert report.total_rows == 5
@@ -366,7 +369,7 @@ def test_a_file_exactly_at_the_row_limit_is_not_reported_as_cut(
 ) -> None:
     settings.HUNTER_UPLOAD_MAX_ROWS = 4
     path = csv_file(tmp_path, "domain\n" + "".join(f"d{n}.com\n" for n in range(4)))
-    report = ingest_upload(file=path, batch_size=3)
+    report = upload_ingest(file=path, batch_size=3)
     assert not report.stopped_at_row_limit
     assert report.ingested_domains == 4
 
@@ -385,6 +388,6 @@ def test_upload_queries_are_bounded_per_batch_not_per_row(
     # job create + per batch (savepoint, select, 2 upserts, re-read, insert, counters,
     # release) + finish (re-read, save): the same bound for 30 rows as for 300.
     with django_assert_max_num_queries(12):
-        report = ingest_upload(file=path, batch_size=500)
+        report = upload_ingest(file=path, batch_size=500)
     assert report.ingested_domains == rows
     assert len(report.errors) == 5

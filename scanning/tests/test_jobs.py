@@ -34,7 +34,7 @@ def scanning_setup(app_dns_server: DnsServer, settings) -> DnsServer:
 
 
 @pytest.mark.django_db
-def test_starting_a_job_normalises_deduplicates_and_splits_into_chunks(settings) -> None:
+def test_starting_a_job_normalizes_deduplicates_and_splits_into_chunks(settings) -> None:
     settings.HUNTER_SCAN_CHUNK_SIZE = 2
     inputs = ["Contoso.com", "https://contoso.com/about", "b@fabrikam.com", "adatum.com", "?!"]
 

@@ -6,6 +6,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from hunter.testing.dns_server import DnsServer
 from leads.models import DomainSignals
@@ -65,11 +66,11 @@ def test_no_wait_queues_the_job_and_returns_its_id() -> None:
         ((), "DOMAIN arguments or --all"),
         (("--all", "contoso.com"), "DOMAIN arguments or --all"),
         (("--all",), "no company has been scanned"),
-        (("not a domain",), "no valid domains"),
+        (("not a domain",), "No valid domains"),
     ],
 )
 def test_usage_errors_exit_with_status_two_and_create_no_job(args, message) -> None:
-    with pytest.raises(CommandError, match=message) as raised:
+    with translation.override("en"), pytest.raises(CommandError, match=message) as raised:
         rescan(*args)
     assert raised.value.returncode == 2
     assert not ScanJob.objects.exists()

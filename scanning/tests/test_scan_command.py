@@ -22,8 +22,8 @@ def run_scan(*args: str) -> tuple[list[dict], int]:
     try:
         call_command("scan", *args, stdout=out)
         code = 0
-    except SystemExit as exit_:
-        code = int(exit_.code or 0)
+    except CommandError as error:
+        code = error.returncode
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     return lines, code
 

@@ -1,13 +1,13 @@
 """`manage.py import_domains FILE`: import a CSV or Excel file of domains from the shell.
 
 Prints a summary (rows, unique domains, new companies) and the per-row errors. Exit status
-0 when at least one domain was imported, 1 when none was; an unreadable or unsupported file
-is a CommandError. With --scan, a scan job is started for the imported domains.
+0 when at least one domain was imported, 1 when none was, 2 for an unreadable or unsupported
+file. With --scan, a scan job is started for the imported domains. Jobs are named by their
+public id, the one the pages and the API show.
 """
 
 from __future__ import annotations
 
-import sys
 from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from scanning.ingest.readers import UploadError
-from scanning.services.ingest import UploadReport, ingest_upload
+from scanning.models import ScanJob
+from scanning.services.ingest import UploadReport, upload_ingest
 
 MAX_PRINTED_ERRORS = 50
 
@@ -37,16 +38,16 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
         if not path.is_file():
-            raise CommandError(f"{path}: no such file")
+            raise CommandError(f"{path}: no such file", returncode=2)
         try:
-            report = ingest_upload(file=path, auto_detect_columns=options["auto_detect"])
+            report = upload_ingest(file=path, auto_detect_columns=options["auto_detect"])
         except UploadError as error:
-            raise CommandError(f"{path}: {error.message}") from None
+            raise CommandError(f"{path}: {error.message}", returncode=2) from None
         self._write_summary(report)
         if options["scan"] and report.domains:
             self._start_scan(list(report.domains))
         if not report.domains:
-            sys.exit(1)
+            raise CommandError(f"{path}: no domain was imported", returncode=1)
 
     def _write_summary(self, report: UploadReport) -> None:
         write = self.stdout.write
@@ -60,11 +61,12 @@ class Command(BaseCommand):
             write(f"... and {len(report.errors) - MAX_PRINTED_ERRORS} more")
         if report.row_limit is not None:
             write(f"stopped after {report.row_limit} rows (HUNTER_UPLOAD_MAX_ROWS)")
-        write(f"import job: {report.job_id}")
+        public_id = ScanJob.objects.values_list("public_id", flat=True).get(pk=report.job_id)
+        write(f"import job: {public_id}")
 
     def _start_scan(self, domains: list[str]) -> None:
         # Imported lazily: scan jobs are their own module, and a plain import needs none of it.
         from scanning.services.jobs import scan_job_start
 
         job = scan_job_start(domains=domains, kind="scan", created_by=None)
-        self.stdout.write(f"scan job: {job.pk} ({len(domains)} domains)")
+        self.stdout.write(f"scan job: {job.public_id} ({len(domains)} domains)")

@@ -65,8 +65,8 @@ class Command(BaseCommand):
             write_json_lines(results, self.stdout)
         else:
             write_table(results, self.stdout)
-        if any(result.status == "unresolved" for result in results):
-            sys.exit(1)
+        if unresolved := sum(1 for result in results if result.status == "unresolved"):
+            raise CommandError(f"DNS did not answer for {unresolved} input(s)", returncode=1)
 
 
 def read_inputs(path: Path | None) -> list[str]:
