@@ -21,10 +21,10 @@ from leads.outbound import (
     KIND_LINK_LOCAL,
     KIND_LOOPBACK,
     KIND_MULTICAST,
+    KIND_NO_HOST,
     KIND_NOT_PUBLIC,
     KIND_PRIVATE,
     KIND_SCHEME,
-    KIND_UNRESOLVABLE,
     AllowList,
     OutboundRefused,
     address_kind,
@@ -114,9 +114,9 @@ def test_the_allow_list_names_hosts_addresses_or_networks() -> None:
 
 @pytest.mark.parametrize(
     ("url", "kind"),
-    [("ftp://8.8.8.8/x", KIND_SCHEME), ("http://nothing.invalid/", KIND_UNRESOLVABLE)],
+    [("ftp://8.8.8.8/x", KIND_SCHEME), ("http:///path-only", KIND_NO_HOST)],
 )
-def test_other_schemes_and_unresolvable_names_are_refused_too(url: str, kind: str) -> None:
+def test_other_schemes_and_urls_without_a_host_are_refused_too(url: str, kind: str) -> None:
     with pytest.raises(OutboundRefused) as refused:
         outbound_target(url, allow=NOBODY)
     assert refused.value.kind == kind
