@@ -1,4 +1,4 @@
-"""Health probes (SPEC §22) against real services, and against real dead ones.
+"""Health probes against real services, and against real dead ones.
 
 The failure cases start the app under gunicorn in a subprocess whose settings point at a
 closed port (nothing listens) or at a socket that accepts and never answers, so every

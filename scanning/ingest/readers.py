@@ -1,4 +1,4 @@
-"""Stream the rows of an uploaded CSV or XLSX file, one at a time (SPEC §13).
+"""Stream the rows of an uploaded CSV or XLSX file, one at a time.
 
 Pure Python: a binary file object in, a header and an iterator of rows out. Nothing here
 reads the whole file into memory, so a 100,000-row upload costs one row at a time. The file
