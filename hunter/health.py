@@ -1,13 +1,17 @@
-"""Health probes, open to anyone: liveness says the process answers, readiness says its
-dependencies (database, cache, broker) answer too.
+"""Health probes: liveness says the process answers, readiness says its dependencies
+(database, cache, broker) answer too.
 
 Each dependency has one small check function that raises on failure. The checks run in
 worker threads with a deadline, so a dependency that hangs (a half-open socket, a firewall
 dropping packets) turns into a failed check instead of a probe that never returns.
+
+The probe answers anyone, so its body names a failed check and the kind of error only;
+driver messages carry internal host names, ports and paths, and go to the log instead.
 """
 
 from __future__ import annotations
 
+import importlib
 import math
 import os
 import re
@@ -19,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import structlog
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
@@ -27,8 +32,34 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 Check = Callable[[float], None]
+logger = structlog.get_logger("hunter.health")
+
+# The clients the checks use import many of their modules lazily, on first connect. Two check
+# threads doing that first import at once can each meet the other's half-initialised module
+# (ImportError: cannot import name ... from partially initialized module), so they are
+# imported in one thread before any check thread starts.
+CLIENT_MODULES = (
+    "redis",
+    "redis.asyncio",
+    "redis.observability.recorder",
+    "django_redis.cache",
+    "django_redis.client.default",
+    "kombu.transport.redis",
+)
+
+
+def import_client_modules() -> None:
+    """Import the cache and broker client modules (idempotent, cheap once done)."""
+    for name in CLIENT_MODULES:
+        importlib.import_module(name)
+
+
+class CheckFailed(RuntimeError):
+    """A check's own failure, worded without internal names: safe for the probe's body."""
+
 
 ERROR_TEXT_LIMIT = 200
+NO_ANSWER = "no answer within"
 # Driver errors sometimes echo the URL or DSN they were given; never let a password out.
 _URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/@\s]+@", re.IGNORECASE)
 _PASSWORD_PAIR = re.compile(r"(password\s*[=:]\s*)\S+", re.IGNORECASE)
@@ -43,6 +74,11 @@ class CheckResult:
 
     def as_json(self) -> dict[str, Any]:
         return {"ok": True} if self.ok else {"ok": False, "error": self.error}
+
+
+def public_error(error: BaseException) -> str:
+    """What the probe's body says about a failed check: the error's type, or our own words."""
+    return str(error) if isinstance(error, CheckFailed) else type(error).__name__
 
 
 def check_database(timeout: float) -> None:
@@ -65,7 +101,7 @@ def check_cache(timeout: float) -> None:
         ping()
     cache.set(key, token, timeout=max(1, int(timeout) + 1))
     if cache.get(key) != token:
-        raise RuntimeError("cache did not return the value just written")
+        raise CheckFailed("cache did not return the value just written")
     cache.delete(key)
 
 
@@ -88,7 +124,8 @@ def _check_queue_folder(transport_options: dict[str, Any]) -> None:
     # The filesystem transport "connects" to any path; publishing is what fails later.
     folder = Path(transport_options.get("data_folder_out", "."))
     if not folder.is_dir() or not os.access(folder, os.W_OK):
-        raise RuntimeError(f"broker queue folder {folder} is missing or not writable")
+        logger.warning("broker_queue_folder_unusable", folder=str(folder))
+        raise CheckFailed("broker queue folder is missing or not writable")
 
 
 READINESS_CHECKS: dict[str, Check] = {
@@ -113,13 +150,15 @@ class _CheckThread(threading.Thread):
     def __init__(self, name: str, check: Check, timeout: float) -> None:
         super().__init__(name=f"healthz-{name}", daemon=True)
         self.check, self.timeout = check, timeout
-        self.result = CheckResult(ok=False, error=f"no answer within {timeout:g}s")
+        self.result = CheckResult(ok=False, error=f"{NO_ANSWER} {timeout:g}s")
 
     def run(self) -> None:
         try:
             self.check(self.timeout)
         except Exception as error:
-            self.result = CheckResult(ok=False, error=describe_error(error))
+            check = self.name.removeprefix("healthz-")
+            logger.warning("readiness_check_failed", check=check, error=describe_error(error))
+            self.result = CheckResult(ok=False, error=public_error(error))
         else:
             self.result = CheckResult(ok=True)
 
@@ -149,6 +188,7 @@ def _outcome(thread: _CheckThread | None, deadline: float) -> CheckResult:
 
 def run_checks(checks: dict[str, Check], timeout: float) -> dict[str, CheckResult]:
     """Run the checks in parallel and give them all `timeout` seconds in total."""
+    import_client_modules()
     deadline = time.monotonic() + timeout
     threads = {name: _start(name, check, timeout) for name, check in checks.items()}
     return {name: _outcome(thread, deadline) for name, thread in threads.items()}
@@ -163,6 +203,10 @@ def readiness_response() -> JsonResponse:
     }
     if failed:
         body["failed"] = failed
+        # Checks that raised have logged their details; a silent one is logged here.
+        for name in failed:
+            if results[name].error.startswith(NO_ANSWER):
+                logger.warning("readiness_check_failed", check=name, error=results[name].error)
     return _json(body, status=503 if failed else 200)
 
 
@@ -194,3 +238,7 @@ def ready(request: HttpRequest) -> JsonResponse:
 def startup(request: HttpRequest) -> JsonResponse:
     # Startup is readiness: the app has started once its dependencies answer.
     return readiness_response()
+
+
+# At import too, so the first probe of a fresh process finds them loaded.
+import_client_modules()

@@ -1,6 +1,9 @@
-"""Logging set-up: structlog JSON lines in production, a readable console in
-development, and one formatter for everything: our structlog loggers and the stdlib loggers
-of Django, gunicorn and Celery all end in the same handler on the root logger.
+"""Logging set-up: structlog JSON lines in production, a readable console in development,
+and one formatter for everything: our structlog loggers and the stdlib loggers of Django,
+gunicorn and Celery all end in the same handler on the root logger.
+
+A client error (a 403, a 404, a suspicious request) is one line: Django attaches the
+exception to those records, and a traceback per mistyped URL would bury the real errors.
 
 PII policy: domains, provider, segment, score and scan status may be logged; e-mail
 addresses, company names and contact lists may not. Callers that must refer to one log
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import sys
 from typing import Any, TextIO
 
@@ -22,6 +26,26 @@ PII_KEYS = frozenset(
 )
 # Libraries that install their own handlers; we hand their records to the root handler.
 LIBRARY_LOGGERS = ("django", "gunicorn.error", "gunicorn.access", "celery", "celery.task")
+
+
+# C0 and C1 control characters and DEL: a newline in a logged path would forge a log line.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with control characters written as ``\\xNN`` (other characters kept)."""
+    return _CONTROL_CHARACTERS.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+
+
+class ClientErrorsWithoutTraceback(logging.Filter):
+    """Drop the exception from records of responses below 500: the status says it all."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        status = getattr(record, "status_code", None)
+        if isinstance(status, int) and status < 500:
+            record.exc_info = None
+            record.exc_text = None
+        return True
 
 
 def mask_pii(value: object) -> str:
@@ -107,6 +131,7 @@ def configure_logging(*, json_output: bool, level: str, stream: TextIO | None = 
     )
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(_formatter(json_output))
+    handler.addFilter(ClientErrorsWithoutTraceback())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -11,6 +11,8 @@ import structlog
 from django.core.signals import request_finished
 from django.http import HttpRequest, HttpResponse
 
+from hunter.logging import escape_controls
+
 REQUEST_ID_HEADER = "X-Request-ID"
 # Inbound ids end up in log lines and headers: accept only short, plain tokens so a caller
 # cannot inject new log fields, newlines or megabytes through the header.
@@ -66,7 +68,8 @@ class RequestLogMiddleware:
     """One `request_finished` line per request: method, path, status, duration.
 
     The query string is left out on purpose: searches and filters carry e-mail addresses
-    and company names, which must not reach the logs.
+    and company names, which must not reach the logs. Control characters in the path are
+    escaped, so a crafted URL cannot write a line of its own into a text log.
     """
 
     def __init__(self, get_response: GetResponse) -> None:
@@ -80,7 +83,7 @@ class RequestLogMiddleware:
         log(
             "request_finished",
             method=request.method,
-            path=request.path,
+            path=escape_controls(request.path),
             status=response.status_code,
             duration_ms=duration_ms,
         )

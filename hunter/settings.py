@@ -312,6 +312,9 @@ HUNTER_ALERT_RETRY_DELAY = env_int("HUNTER_ALERT_RETRY_DELAY", 300, minimum=1, m
 HUNTER_ALERT_WEBHOOK_TIMEOUT = env_float(
     "HUNTER_ALERT_WEBHOOK_TIMEOUT", 10.0, minimum=0.05, maximum=60
 )
+# Alert webhooks and Slack URLs never reach loopback, private or link-local addresses (the
+# metadata service, the database port) unless this list names the host or its network.
+HUNTER_ALERT_URL_ALLOWLIST = env_list("HUNTER_ALERT_URL_ALLOWLIST")
 
 # --- E-mail (alert notifications) ---------------------------------------------------------------
 # Development prints mails to the console; production talks SMTP unless told otherwise.

@@ -10,13 +10,28 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import ObjectDoesNotExist
-from django.db import models as db_models
 from django.db.models import Model
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from leads import models
+from leads.notifications import alert_url_allowlist
+from leads.outbound import (
+    KIND_LINK_LOCAL,
+    KIND_LOOPBACK,
+    KIND_MULTICAST,
+    KIND_NO_HOST,
+    KIND_NOT_PUBLIC,
+    KIND_PRIVATE,
+    KIND_SCHEME,
+    KIND_UNRESOLVABLE,
+    OutboundRefused,
+    outbound_target,
+)
+from scanning.engine import normalize
 
 
 class ReadOnlyAdminMixin:
@@ -109,8 +124,48 @@ class NoteInline(admin.TabularInline):
     readonly_fields = ["created_at"]
 
 
+# The engine's reasons, worded for the admin form in the user's language.
+DOMAIN_REASONS = {
+    normalize.REASON_EMPTY: _("it is empty"),
+    normalize.REASON_PLACEHOLDER: _("it is a placeholder, not a domain"),
+    normalize.REASON_NOT_A_DOMAIN: _("it is not a domain name"),
+    normalize.REASON_IDNA: _("it cannot be written in punycode"),
+    normalize.REASON_SCHEME: _("only http and https addresses are accepted"),
+    normalize.REASON_NOT_AN_EMAIL: _("it is not an e-mail address"),
+    normalize.REASON_PUBLIC_SUFFIX: _("it is a public suffix owned by a registry, not a company"),
+    normalize.REASON_PUNYCODE: _("it has a punycode label that does not decode"),
+}
+
+
+class CompanyAdminForm(forms.ModelForm):
+    """A company's domain is stored as an import would store it, so admin and imports
+    always name one company by one domain (and the unique check sees the stored form)."""
+
+    class Meta:
+        model = models.Company
+        # Every field, as the admin shows without a custom form (it builds its fieldsets
+        # from this form's fields).
+        fields = "__all__"  # noqa: DJ007
+        error_messages = {
+            "domain": {"unique": _("A company with this domain already exists.")},
+        }
+
+    def clean_domain(self) -> str:
+        typed = self.cleaned_data["domain"]
+        outcome = normalize.domain_field_checked(typed)
+        if not outcome.ok:
+            reason = DOMAIN_REASONS.get(outcome.reason or "", outcome.reason)
+            raise forms.ValidationError(
+                _("Invalid domain format '%(value)s': %(reason)s."),
+                code="invalid_domain",
+                params={"value": typed, "reason": reason},
+            )
+        return outcome.domain
+
+
 @admin.register(models.Company)
 class CompanyAdmin(admin.ModelAdmin):
+    form = CompanyAdminForm
     list_display = [
         "domain",
         "canonical_name",
@@ -268,8 +323,69 @@ class AlertAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
 
 
+ADDRESS_KINDS = {
+    KIND_LOOPBACK: _("a loopback address (this server itself)"),
+    KIND_PRIVATE: _("a private network address"),
+    KIND_LINK_LOCAL: _("a link-local address (such as the cloud metadata service)"),
+    KIND_MULTICAST: _("a multicast address"),
+    KIND_NOT_PUBLIC: _("an address that is not public"),
+}
+URL_PROBLEMS = {
+    KIND_SCHEME: _("Only http and https URLs can receive alerts."),
+    KIND_NO_HOST: _("The URL names no host."),
+}
+
+
+class AlertConfigAdminForm(forms.ModelForm):
+    """Refuses webhook and Slack URLs that lead to internal addresses, saying which and why.
+
+    A host name that does not resolve now is accepted: delivery checks every URL again.
+    """
+
+    # Webhook targets are typed without a scheme at times; assume the secure one.
+    webhook_url = forms.URLField(
+        required=False,
+        max_length=200,
+        assume_scheme="https",
+        help_text=_("Required for webhook and Slack"),
+    )
+
+    class Meta:
+        model = models.AlertConfig
+        fields = "__all__"  # noqa: DJ007 - every field, as CompanyAdminForm
+
+    def clean_webhook_url(self) -> str:
+        url = self.cleaned_data["webhook_url"]
+        if not url:
+            return url
+        try:
+            outbound_target(url, allow=alert_url_allowlist())
+        except OutboundRefused as refused:
+            if refused.kind in URL_PROBLEMS:
+                raise forms.ValidationError(URL_PROBLEMS[refused.kind], code="url") from None
+            if refused.kind != KIND_UNRESOLVABLE:
+                raise self._internal_address(refused) from None
+        return url
+
+    @staticmethod
+    def _internal_address(refused: OutboundRefused) -> forms.ValidationError:
+        return forms.ValidationError(
+            _(
+                "Alerts cannot be sent to this URL: it leads to %(address)s, %(kind)s. "
+                "Only public addresses are reachable unless %(setting)s names the host."
+            ),
+            code="internal_address",
+            params={
+                "address": refused.address,
+                "kind": ADDRESS_KINDS.get(refused.kind, refused.kind),
+                "setting": "HUNTER_ALERT_URL_ALLOWLIST",
+            },
+        )
+
+
 @admin.register(models.AlertConfig)
 class AlertConfigAdmin(admin.ModelAdmin):
+    form = AlertConfigAdminForm
     list_display = [
         "user",
         "alert_type",
@@ -282,8 +398,6 @@ class AlertConfigAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     search_fields = ["user__username", "email_address", "webhook_url"]
     raw_id_fields = ["user"]
-    # Webhook targets are typed without a scheme at times; assume the secure one.
-    formfield_overrides = {db_models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(models.Tag)

@@ -1,9 +1,12 @@
 """Channel senders for alert notifications: webhook, Slack incoming webhook and e-mail.
 
 Each sender takes plain values (never model rows) and returns a ``Delivery`` instead of
-raising, so one broken channel cannot stop the others. Error texts name
-the channel and the kind of failure only: exception messages may carry a recipient address
-(SMTP) or a secret webhook URL, and these texts are stored on the alert and logged.
+raising, so one broken channel cannot stop the others. Error texts name the channel and the
+kind of failure only: exception messages may carry a recipient address (SMTP) or a secret
+webhook URL, and these texts are stored on the alert and logged, where no personal data or
+secret may go. Webhook and Slack URLs are checked before every request and redirect
+(leads.outbound): alerts never reach loopback, private or metadata addresses unless
+HUNTER_ALERT_URL_ALLOWLIST names them.
 """
 
 from __future__ import annotations
@@ -13,12 +16,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urljoin
 
 import httpx
 from django.conf import settings
 from django.core.mail import send_mail
 
 from leads.choices import NotificationMethod
+from leads.outbound import AllowList, OutboundRefused, outbound_target
+
+POST_KEEPING_REDIRECTS = frozenset({307, 308})
+MAX_REDIRECTS = 4  # requests per send: the URL itself and up to three redirects
 
 
 @dataclass(frozen=True)
@@ -32,7 +40,7 @@ class Notice:
     created_at: datetime
 
     def payload(self) -> dict[str, Any]:
-        """The webhook JSON body: one flat object per alert."""
+        """The webhook JSON body: the alert's id, domain, type, message and creation time."""
         return {
             "alert_id": self.alert_id,
             "domain": self.domain,
@@ -116,9 +124,10 @@ def _post_json(channel: str, url: str, body: dict[str, Any]) -> Delivery:
     if not url:
         return Delivery(ok=False, error=f"{channel}: no URL configured")
     try:
-        response = httpx.post(
-            url, json=body, timeout=settings.HUNTER_ALERT_WEBHOOK_TIMEOUT, follow_redirects=False
-        )
+        response = _post_checked(url, body)
+    except OutboundRefused as refused:
+        # The kind only: the address could be read back from an alert as a port scan result.
+        return Delivery(ok=False, error=f"{channel}: refused, {refused.summary}")
     except httpx.TimeoutException:
         return Delivery(ok=False, error=f"{channel}: timed out")
     except (httpx.HTTPError, ValueError) as error:  # ValueError: a URL httpx cannot use
@@ -126,6 +135,35 @@ def _post_json(channel: str, url: str, body: dict[str, Any]) -> Delivery:
     if not response.is_success:
         return Delivery(ok=False, error=f"{channel}: HTTP {response.status_code}")
     return DELIVERED
+
+
+def alert_url_allowlist() -> AllowList:
+    """The hosts and networks alert URLs may reach although they are not public."""
+    return AllowList.parse(settings.HUNTER_ALERT_URL_ALLOWLIST)
+
+
+def _post_checked(url: str, body: dict[str, Any]) -> httpx.Response:
+    """POST to the checked address of ``url``; follow POST-keeping redirects, each checked.
+
+    A 301/302/303 would turn the POST into a GET, which no webhook expects: it is returned
+    as the answer (a failure). Raises OutboundRefused for a URL or redirect target refused.
+    """
+    allow = alert_url_allowlist()
+    timeout = settings.HUNTER_ALERT_WEBHOOK_TIMEOUT
+    with httpx.Client(timeout=timeout, follow_redirects=False) as client:
+        for _hop in range(MAX_REDIRECTS):
+            target = outbound_target(url, allow=allow)
+            response = client.post(
+                target.pinned_url,
+                json=body,
+                headers=target.headers,
+                extensions=target.extensions,
+            )
+            location = response.headers.get("location")
+            if response.status_code not in POST_KEEPING_REDIRECTS or not location:
+                return response
+            url = urljoin(url, location)
+    raise httpx.TooManyRedirects("too many redirects", request=response.request)
 
 
 def email_send(*, address: str, subject: str, body: str) -> Delivery:

@@ -8,9 +8,10 @@ import logging
 import pytest
 import structlog
 from celery.app.log import Logging as CeleryLogging
+from django.core.exceptions import PermissionDenied
 
 from hunter.celery import app as celery_app
-from hunter.logging import configure_logging, mask_pii
+from hunter.logging import configure_logging, escape_controls, mask_pii
 
 pytestmark = pytest.mark.django_db
 
@@ -109,3 +110,60 @@ def test_http_client_libraries_log_no_request_urls_at_info() -> None:
     # Webhook and Slack URLs carry secret tokens; httpx would log each one at INFO.
     assert logging.getLogger("httpx").getEffectiveLevel() >= logging.WARNING
     assert logging.getLogger("httpcore").getEffectiveLevel() >= logging.WARNING
+
+
+def test_a_404_is_one_log_line_without_a_traceback(client, json_log):
+    client.get("/no-such-page/")
+
+    (line,) = [row for row in json_log.lines() if row.get("logger") == "django.request"]
+    assert line["event"] == "Not Found: /no-such-page/"
+    assert "exception" not in line
+    assert "Traceback" not in json_log.text
+
+
+def test_a_403_is_one_log_line_without_a_traceback(json_log):
+    try:
+        raise PermissionDenied
+    except PermissionDenied as error:
+        logging.getLogger("django.request").warning(
+            "Forbidden (Permission denied): %s", "/x", extra={"status_code": 403}, exc_info=error
+        )
+
+    (line,) = json_log.events("Forbidden (Permission denied): /x")
+    assert "exception" not in line
+
+
+def test_a_server_error_keeps_its_traceback(json_log):
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError as error:
+        logging.getLogger("django.request").error(
+            "Internal Server Error: %s", "/x", extra={"status_code": 500}, exc_info=error
+        )
+
+    (line,) = json_log.events("Internal Server Error: /x")
+    assert "RuntimeError: boom" in line["exception"]
+
+
+def test_the_development_console_shows_a_404_as_one_line(client):
+    stream = io.StringIO()
+    configure_logging(json_output=False, level="INFO", stream=stream)
+    try:
+        client.get("/no-such-page/")
+    finally:
+        configure_logging(json_output=False, level="INFO")
+
+    lines = [line for line in stream.getvalue().splitlines() if "Not Found" in line]
+    assert len(lines) == 1
+    assert "Traceback" not in stream.getvalue()
+
+
+def test_control_characters_in_a_request_path_are_escaped_in_the_access_log(client, json_log):
+    client.get("/no-such-page/%0D%0Aforged%1b[31m")
+
+    (line,) = json_log.events("request_finished")
+    assert line["path"] == "/no-such-page/\\x0d\\x0aforged\\x1b[31m"
+
+
+def test_escaping_keeps_turkish_letters_and_escapes_only_controls():
+    assert escape_controls("/şirket/\x00\x7f\x85") == "/şirket/\\x00\\x7f\\x85"

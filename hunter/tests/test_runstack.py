@@ -30,6 +30,7 @@ from hunter.management.commands.runstack import (
     Child,
     Command,
     beat_command,
+    bind_taken,
     broker_folders,
     child_commands,
     probe_url,
@@ -460,3 +461,37 @@ def test_setup_only_twice_changes_nothing_the_second_time(fresh_database_url: st
     assert second.returncode == 0, second.stderr[-4000:]
     assert "Created" not in second.stdout
     assert admin_usernames(fresh_database_url) == [ADMIN_USER]
+
+
+def test_a_taken_bind_address_is_detected_and_a_free_one_is_not() -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        taken = listener.getsockname()[1]
+        assert bind_taken(f"127.0.0.1:{taken}")
+    assert not bind_taken(f"127.0.0.1:{free_port()}")
+    assert not bind_taken("unix:/tmp/hunter.sock")
+
+
+@pytest.mark.slow
+def test_make_run_with_its_port_taken_says_so_and_starts_nothing(tmp_path: Path) -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        port = listener.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "manage.py", "runstack"],
+            cwd=BASE_DIR,
+            env=embedded_env(tmp_path, port),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        f"CommandError: 127.0.0.1:{port} is already in use by another program: stop it, "
+        "or set HUNTER_BIND to a free address (for example 127.0.0.1:8001)."
+    )
+    assert "Hunter is running" not in done.stdout
+    assert "started" not in done.stdout

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from leads import models
@@ -15,3 +17,13 @@ def scanned_company(db: None) -> models.Company:
     DomainSignalsFactory.create(company=company)
     LeadScoreFactory.create(company=company)
     return company
+
+
+@pytest.fixture(autouse=True)
+def loopback_receivers_allowed(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let alerts reach the tests' loopback receivers; the URL checks are tested apart.
+
+    Set in the environment too, so a Celery worker a test starts reads the same list.
+    """
+    settings.HUNTER_ALERT_URL_ALLOWLIST = ["127.0.0.1"]
+    monkeypatch.setenv("HUNTER_ALERT_URL_ALLOWLIST", "127.0.0.1")

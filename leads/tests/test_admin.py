@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.db.models import Model
@@ -10,7 +11,9 @@ from django.test import Client
 
 from hunter.testing.admin import admin_url, changelist_query_count
 from leads import models
+from leads.services.companies import CompanyInput, companies_upsert
 from leads.tests import factories
+from scanning.engine.normalize import normalize_domain
 
 pytestmark = pytest.mark.django_db
 
@@ -135,3 +138,147 @@ def test_alert_config_form_reports_a_missing_webhook_url(admin_client: Client) -
     assert response.status_code == 200
     assert "need a webhook URL" in response.content.decode()
     assert not models.AlertConfig.objects.exists()
+
+
+# --- company domains are stored as imports store them ----------------------------------------
+
+
+@pytest.fixture
+def english_admin(admin_client: Client) -> Client:
+    """The admin in English, so the form errors below read as written here."""
+    admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return admin_client
+
+
+def save_company(client: Client, domain: str, *args: object) -> Any:
+    """POST the Company add form (or, with a pk, its change form), inline forms included."""
+    url = admin_url(models.Company, "change" if args else "add", *args)
+    data: dict[str, Any] = {"domain": domain, "canonical_name": "Acme"}
+    for inline in client.get(url).context["inline_admin_formsets"]:
+        management = inline.formset.management_form
+        data.update({management.add_prefix(k): v for k, v in management.initial.items()})
+    return client.post(url, data)
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("Şirket-Örnek.test", "xn--irket-rnek-jcb76j.test"),
+        ("https://new.test/x", "new.test"),
+        ("WWW.www.New.test.", "new.test"),
+        ("sales@new.test", "new.test"),
+    ],
+)
+def test_company_added_in_admin_stores_the_domain_an_import_would(
+    english_admin: Client, typed: str, stored: str
+) -> None:
+    response = save_company(english_admin, typed)
+    assert response.status_code == 302
+    assert list(models.Company.objects.values_list("domain", flat=True)) == [stored]
+
+
+@pytest.mark.parametrize(
+    ("typed", "reason"),
+    [
+        ("co.uk", "public suffix"),
+        ("exa_mple.com", "not a domain name"),
+        ("xn--zz.com", "does not decode"),
+        ("ftp://new.test", "only http and https"),
+    ],
+)
+def test_invalid_company_domain_gets_the_import_reason_as_a_form_error(
+    english_admin: Client, typed: str, reason: str
+) -> None:
+    response = save_company(english_admin, typed)
+    assert response.status_code == 200
+    [error] = response.context["adminform"].form.errors["domain"]
+    assert error.startswith(f"Invalid domain format '{typed}': ")
+    assert reason in error
+    assert not models.Company.objects.exists()
+
+
+def test_admin_cannot_add_a_second_company_for_a_domain_written_differently(
+    english_admin: Client,
+) -> None:
+    factories.CompanyFactory.create(domain="new.test")
+    response = save_company(english_admin, "https://WWW.new.test/about")
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["domain"] == [
+        "A company with this domain already exists."
+    ]
+    assert models.Company.objects.count() == 1
+
+
+def test_a_company_added_in_admin_is_the_one_a_later_import_refreshes(
+    english_admin: Client,
+) -> None:
+    save_company(english_admin, "https://www.New.test/x")
+    # What an import row "www.www.new.test" writes, through the writer imports use.
+    upserted = companies_upsert(rows=[CompanyInput(normalize_domain("www.www.new.test"))])
+    assert upserted.created == frozenset()
+    assert models.Company.objects.count() == 1
+
+
+def test_editing_a_company_normalises_the_new_domain(english_admin: Client) -> None:
+    company = factories.CompanyFactory.create(domain="old.test")
+    response = save_company(english_admin, "HTTP://www.Renamed.test/", company.pk)
+    assert response.status_code == 302
+    company.refresh_from_db()
+    assert company.domain == "renamed.test"
+
+
+# --- alert URLs ------------------------------------------------------------------------------
+
+
+def post_alert_config(client: Client, url: str) -> Any:
+    user = factories.UserFactory.create()
+    return client.post(
+        admin_url(models.AlertConfig, "add"),
+        {
+            "user": user.pk,
+            "alert_type": "mx_changed",
+            "notification_method": "webhook",
+            "frequency": "immediate",
+            "enabled": "on",
+            "webhook_url": url,
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("http://169.254.169.254/latest/meta-data/", "169.254.169.254, a link-local address"),
+        ("http://localhost:6379/", "a loopback address"),
+        ("http://[::1]/hook", "::1, a loopback address"),
+        ("https://10.0.0.8/hook", "10.0.0.8, a private network address"),
+    ],
+)
+def test_alert_config_form_says_why_an_internal_url_is_refused(
+    english_admin: Client, settings: Any, url: str, why: str
+) -> None:
+    settings.HUNTER_ALERT_URL_ALLOWLIST = []
+    response = post_alert_config(english_admin, url)
+    assert response.status_code == 200
+    [error] = response.context["adminform"].form.errors["webhook_url"]
+    assert why in error
+    assert "HUNTER_ALERT_URL_ALLOWLIST" in error
+    assert not models.AlertConfig.objects.exists()
+
+
+def test_alert_config_form_accepts_an_allow_listed_internal_receiver(
+    english_admin: Client, settings: Any
+) -> None:
+    settings.HUNTER_ALERT_URL_ALLOWLIST = ["10.0.0.0/8"]
+    response = post_alert_config(english_admin, "https://10.0.0.8/hook")
+    assert response.status_code == 302
+    assert models.AlertConfig.objects.get().webhook_url == "https://10.0.0.8/hook"
+
+
+def test_the_domain_form_error_reads_like_the_import_report_in_turkish(
+    admin_client: Client,
+) -> None:
+    admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "tr"
+    response = save_company(admin_client, "com.tr")
+    [error] = response.context["adminform"].form.errors["domain"]
+    assert error.startswith("Geçersiz domain formatı 'com.tr': ")

@@ -186,7 +186,7 @@ def test_a_webhook_url_httpx_cannot_use_fails_the_alert_instead_of_raising() -> 
     alerts_process_pending(now=NOW)
 
     alert = refreshed(alert)
-    assert (alert.status, alert.error) == ("failed", "webhook: UnsupportedProtocol")
+    assert (alert.status, alert.error) == ("failed", "webhook: refused, not an http(s) URL")
 
 
 def test_an_alert_is_sent_when_any_channel_succeeded_and_names_the_first_that_did(

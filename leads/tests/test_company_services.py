@@ -16,6 +16,7 @@ from leads.services.companies import (
     raw_leads_record,
 )
 from leads.tests.factories import CompanyFactory
+from scanning.engine.normalize import normalize_domain
 
 pytestmark = pytest.mark.django_db
 
@@ -88,6 +89,22 @@ def test_a_domain_that_is_not_normalized_is_a_programming_error() -> None:
     with pytest.raises(ValueError, match="normalized"):
         companies_upsert(rows=[CompanyInput("WWW.Acme.com")])
     assert not Company.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "www.www.acme.test",
+        "WWW.www.acme.test",
+        "https://www.www.beta.test/",
+        "\uff57\uff57\uff57.\uff57\uff57\uff57.gamma.test\u3002",  # full-width www, twice
+        "Şirket-Örnek.test",
+    ],
+)
+def test_the_writer_accepts_every_domain_normalisation_produced(typed: str) -> None:
+    domain = normalize_domain(typed)
+    upserted = companies_upsert(rows=[CompanyInput(domain)])
+    assert list(upserted) == [domain]
 
 
 def test_overlong_name_is_clipped_to_the_column_width() -> None:

@@ -1,20 +1,24 @@
-"""Domain normalisation and validation (SPEC §3).
+"""Domain normalisation and validation.
 
 Every lead is keyed by one canonical form of its domain: lowercase ASCII (punycode for
-internationalised names), no scheme, port, path, trailing dot or leading ``www.``. The
-functions here never raise on bad input; they return ``""`` or a result carrying the reason,
-because CSV rows and form fields are routinely junk and callers report a reason per row.
+internationalised names), no scheme, port, path, trailing dot or leading ``www.`` labels.
+Normalising is idempotent: the canonical form of a canonical form is itself, so any layer may
+normalise again (and a writer may check its input) without changing or refusing a value.
+The functions here never raise on bad input; they return ``""`` or a result carrying the
+reason, because CSV rows and form fields are routinely junk and callers report a reason per row.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import idna
+from publicsuffixlist import PublicSuffixList
 
-# Values spreadsheets put in an empty "website" column (§3.1).
+# Values spreadsheets put in an empty "website" column; never a domain.
 PLACEHOLDER_VALUES = frozenset(
     {"nan", "n/a", "na", "none", "null", "web sitesi", "website", "web", "http", "https"}
 )
@@ -27,9 +31,21 @@ REASON_IDNA = "IDNA encoding failed"
 REASON_SCHEME = "unsupported URL scheme"
 REASON_NOT_AN_EMAIL = "not an email address"
 REASON_NOTHING_GIVEN = "no domain, email or website given"
+REASON_PUBLIC_SUFFIX = "a public suffix (registry-owned name), not a company domain"
+REASON_PUNYCODE = "punycode label that does not decode"
 
+MAX_DOMAIN_CHARS = 253  # the longest name DNS can carry, written without the root dot
 _LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$", re.IGNORECASE)
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*)://", re.IGNORECASE)
+_PUNYCODE_PREFIX = "xn--"
+_WWW_LABEL = "www."
+
+
+@lru_cache(maxsize=1)
+def _public_suffixes() -> PublicSuffixList:
+    # Both sections of the list: ``github.io`` is as registry-owned as ``com.tr`` for us.
+    # Parsing the bundled list takes a while; one instance per process is plenty.
+    return PublicSuffixList()
 
 
 @dataclass(frozen=True)
@@ -59,7 +75,13 @@ def _looks_like_url(value: str) -> bool:
 
 
 def domain_problem(value: object) -> str | None:
-    """Return why ``value`` is not a valid domain under §3.1, or None when it is valid."""
+    """Return why ``value`` is not a usable company domain, or None when it is one.
+
+    A usable domain has at most 253 characters in at least two dot-separated labels of
+    letters, digits and inner hyphens (1-63 characters each), a TLD of two or more
+    characters and punycode labels that decode, and is not itself a public suffix
+    (``com.tr``, ``co.uk``, ``github.io``).
+    """
     text = _as_text(value).strip()
     if not text:
         return REASON_EMPTY
@@ -67,14 +89,31 @@ def domain_problem(value: object) -> str | None:
         return REASON_PLACEHOLDER
     if _looks_like_url(text) or "." not in text:
         return REASON_NOT_A_DOMAIN
-    labels = text.split(".")
+    if len(text) > MAX_DOMAIN_CHARS:
+        return REASON_NOT_A_DOMAIN
+    labels = text.lower().split(".")
     if not all(_LABEL.match(label) for label in labels) or len(labels[-1]) < 2:
         return REASON_NOT_A_DOMAIN
+    if not all(_punycode_decodes(label) for label in labels):
+        return REASON_PUNYCODE
+    if _public_suffixes().is_public(".".join(labels)):
+        return REASON_PUBLIC_SUFFIX
     return None
 
 
+def _punycode_decodes(label: str) -> bool:
+    """False for an ``xn--`` label whose payload is not punycode of printable non-ASCII text."""
+    if not label.startswith(_PUNYCODE_PREFIX):
+        return True
+    try:
+        decoded = label[len(_PUNYCODE_PREFIX) :].encode("ascii").decode("punycode")
+    except (UnicodeError, ValueError):
+        return False
+    return not decoded.isascii() and decoded.isprintable()
+
+
 def is_valid_domain(value: object) -> bool:
-    """True when ``value`` (trimmed) is a syntactically valid domain name (§3.1)."""
+    """True when ``value`` (trimmed) is a usable company domain name (see domain_problem)."""
     return domain_problem(value) is None
 
 
@@ -118,7 +157,7 @@ def _scheme_problem(text: str) -> str | None:
 
 
 def normalize_domain_checked(value: object) -> NormalizedDomain:
-    """Normalise ``value`` per §3.2 and say why when it cannot be (see NormalizedDomain)."""
+    """Normalise ``value`` to its canonical domain and say why when it cannot be."""
     text = _as_text(value).strip()
     if not text:
         return NormalizedDomain("", REASON_EMPTY)
@@ -130,11 +169,19 @@ def normalize_domain_checked(value: object) -> NormalizedDomain:
         host = _to_ascii(host.rstrip(".").lower()).rstrip(".")
     except ValueError:  # IDNAError and UnicodeError are ValueErrors
         return NormalizedDomain("", REASON_IDNA)
-    host = host.removeprefix("www.")  # exactly one, as the reference does (§3.2 step 4)
+    host = _strip_www_labels(host)
     if problem := domain_problem(host):
         # The input was not blank, so an empty host means a URL with nothing usable in it.
         return NormalizedDomain("", REASON_NOT_A_DOMAIN if problem == REASON_EMPTY else problem)
     return NormalizedDomain(host)
+
+
+def _strip_www_labels(host: str) -> str:
+    # Every leading "www." goes: stripping only one would leave "www.x.com" from
+    # "www.www.x.com", which a second pass changes again.
+    while host.startswith(_WWW_LABEL):
+        host = host[len(_WWW_LABEL) :]
+    return host
 
 
 def _is_placeholder(text: str) -> bool:
@@ -142,7 +189,7 @@ def _is_placeholder(text: str) -> bool:
 
 
 def normalize_domain(value: object) -> str:
-    """Return the canonical ASCII domain for ``value``, or ``""`` when it is not one (§3.2)."""
+    """Return the canonical ASCII domain for ``value``, or ``""`` when it is not one."""
     return normalize_domain_checked(value).domain
 
 
@@ -160,7 +207,7 @@ def extract_domain_checked(email: object) -> NormalizedDomain:
 
 
 def extract_domain_from_email(email: object) -> str:
-    """Return the normalised domain of an email address, or ``""`` (§3.3)."""
+    """Return the normalised domain of an email address, or ``""``."""
     return extract_domain_checked(email).domain
 
 
@@ -177,14 +224,14 @@ def website_domain_checked(website: object) -> NormalizedDomain:
 
 
 def extract_domain_from_website(website: object) -> str:
-    """Return the normalised host of a website value, or ``""`` (§3.3)."""
+    """Return the normalised host of a website value, or ``""``."""
     return website_domain_checked(website).domain
 
 
 def resolve_input_domain(
     *, domain: object = None, email: object = None, website: object = None
 ) -> NormalizedDomain:
-    """Pick the lead's domain from an input row: website beats email beats domain (§3.3).
+    """Pick the lead's domain from an input row: website beats email beats domain.
 
     A field only wins when it yields a valid domain; when none does, the reason reported is
     the one of the most specific field that was actually filled in.
@@ -192,7 +239,7 @@ def resolve_input_domain(
     candidates = (
         ("website", website_domain_checked(website)),
         ("email", extract_domain_checked(email)),
-        ("domain", normalize_domain_checked(domain)),
+        ("domain", domain_field_checked(domain)),
     )
     for source, outcome in candidates:
         if outcome.ok:
@@ -211,8 +258,22 @@ def normalize_free_text(value: object) -> NormalizedDomain:
     anything else is read as a domain name.
     """
     text = _as_text(value).strip()
-    if "@" in text and "://" not in text:
-        return extract_domain_checked(text)
-    if any(mark in text for mark in "/?#"):
+    if any(mark in text for mark in "/?#") and not _is_email(text):
         return website_domain_checked(text)
+    return domain_field_checked(text)
+
+
+def _is_email(text: str) -> bool:
+    return "@" in text and "://" not in text
+
+
+def domain_field_checked(value: object) -> NormalizedDomain:
+    """A value from a Domain field: a domain name, or an e-mail address meaning its domain.
+
+    Spreadsheets and forms often carry a contact's address where the domain belongs; the
+    domain after the last ``@`` is what was meant.
+    """
+    text = _as_text(value).strip()
+    if _is_email(text):
+        return extract_domain_checked(text)
     return normalize_domain_checked(text)

@@ -1,4 +1,4 @@
-"""Stream the rows of an uploaded CSV or XLSX file, one at a time (SPEC §13).
+"""Stream the rows of an uploaded CSV or XLSX file, one at a time.
 
 Pure Python: a binary file object in, a header and an iterator of rows out. Nothing here
 reads the whole file into memory, so a 100,000-row upload costs one row at a time. The file
@@ -50,10 +50,10 @@ class UploadError(ValueError):
 class Table:
     """An opened upload: its kind, header cells, and the data rows still to be read.
 
-    ``rows`` yields ``(row_number, cells)``; row_number is the 1-based position of the data
-    row under the header (blank rows are skipped but still counted, so the number matches
-    the line a person sees in the file, minus the header). Call ``close()`` when stopping
-    early: an Excel workbook holds its zip open until then.
+    ``rows`` yields ``(row_number, cells)``; row_number is the row number a spreadsheet
+    program shows for that row: the first row of the file is 1, so the first data row under
+    a header on row 1 is row 2. Blank rows are skipped but still counted. Call ``close()``
+    when stopping early: an Excel workbook holds its zip open until then.
     """
 
     kind: str
@@ -96,11 +96,11 @@ def _header_names(cells: Row) -> tuple[str, ...]:
 
 
 def _split_header(rows: Iterator[Row]) -> tuple[tuple[str, ...], Iterator[tuple[int, Row]]]:
-    """First non-blank row is the header; later rows are numbered, blank ones skipped."""
-    for header in rows:
+    """First non-blank row is the header; later rows keep their row number in the file."""
+    for position, header in enumerate(rows, start=1):
         if any(header):
-            numbered = ((number, row) for number, row in enumerate(rows, start=1) if any(row))
-            return _header_names(header), numbered
+            data = enumerate(rows, start=position + 1)
+            return _header_names(header), ((number, row) for number, row in data if any(row))
     raise UploadError("empty", "The file is empty: no header row and no data.")
 
 

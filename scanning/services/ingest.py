@@ -20,7 +20,7 @@ import structlog
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files import File
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -53,6 +53,7 @@ MAX_JOB_ERRORS = 100  # errors kept on the job row for pages; the report has the
 
 ERROR_EMPTY = "empty_domain"
 ERROR_INVALID = "invalid_domain"
+ERROR_UNSTORABLE = "unstorable_row"
 
 UploadSource = IO[bytes] | File | str | os.PathLike[str]
 Creator = User | None
@@ -87,9 +88,15 @@ class RowError:
 
     @property
     def message(self) -> str:
-        """The message people see in the import report, in the active language."""
+        """The message people see in the import report, in the active language (rows
+        numbered as in the file)."""
         if self.reason == ERROR_EMPTY:
             return _("Row %(row)s: empty domain") % {"row": self.row_number}
+        if self.reason == ERROR_UNSTORABLE:
+            return _("Row %(row)s: contains a value that cannot be stored (%(value)s)") % {
+                "row": self.row_number,
+                "value": self.value,
+            }
         return _("Row %(row)s: invalid domain format '%(value)s'") % {
             "row": self.row_number,
             "value": self.value,
@@ -235,7 +242,8 @@ def _enrich_quietly(
         with transaction.atomic():
             return company_contacts_update(company=company, contact_emails=emails)
     except Exception as error:
-        # Only the type: database messages can quote the row, e-mails included.
+        # Only the type: database messages can quote the row, e-mails included, and logs
+        # carry no personal data.
         logger.warning(
             "webhook_enrichment_error",
             domain=company.domain,
@@ -344,22 +352,61 @@ def _import_batch(
     source: str,
     report: UploadReport,
 ) -> None:
-    parsed = [_parse_row(number, row, columns) for number, row in batch]
-    good = [item for item in parsed if isinstance(item, _Candidate)]
+    parsed = [parse_row(number, row, columns) for number, row in batch]
+    candidates = [item for item in parsed if isinstance(item, _Candidate)]
     errors = [item for item in parsed if isinstance(item, RowError)]
-    with transaction.atomic():
-        upserted = companies_upsert(rows=[CompanyInput(c.domain, c.company_name) for c in good])
-        raw_leads_record(entries=[_raw_lead(candidate, source) for candidate in good])
-        ScanJob.objects.filter(pk=job.pk).update(
-            total=F("total") + len(batch),
-            processed=F("processed") + len(batch),
-            succeeded=F("succeeded") + len(good),
-            failed=F("failed") + len(errors),
-        )
+    try:
+        with transaction.atomic():
+            created = _store(candidates, source)
+            _count_batch(job, rows=len(batch), succeeded=len(candidates), failed=len(errors))
+        stored = {candidate.row_number for candidate in candidates}
+    except (DatabaseError, ValueError) as error:
+        # A value the database cannot hold (a NUL byte deep in a CSV, say) must cost its
+        # own row only, never the batch or the import: store this batch row by row.
+        logger.warning("import_batch_stored_row_by_row", job_id=job.pk, error=type(error).__name__)
+        with transaction.atomic():
+            stored, created = _store_row_by_row(candidates, source)
+            errors += [_unstorable(c) for c in candidates if c.row_number not in stored]
+            _count_batch(job, rows=len(batch), succeeded=len(stored), failed=len(errors))
     # Counted after the commit, so the report never claims a batch that rolled back.
-    report.companies_created += len(upserted.created)
-    report.domains.update(dict.fromkeys(c.domain for c in good))
-    report.errors.extend(errors)
+    report.companies_created += len(created)
+    report.domains.update(dict.fromkeys(c.domain for c in candidates if c.row_number in stored))
+    report.errors.extend(sorted(errors, key=lambda error: error.row_number))
+
+
+def _count_batch(job: ScanJob, *, rows: int, succeeded: int, failed: int) -> None:
+    ScanJob.objects.filter(pk=job.pk).update(
+        total=F("total") + rows,
+        processed=F("processed") + rows,
+        succeeded=F("succeeded") + succeeded,
+        failed=F("failed") + failed,
+    )
+
+
+def _store_row_by_row(candidates: list[_Candidate], source: str) -> tuple[set[int], frozenset[str]]:
+    """Each row in its own savepoint; returns the row numbers stored and the domains created."""
+    stored: set[int] = set()
+    created: set[str] = set()
+    for candidate in candidates:
+        try:
+            with transaction.atomic():
+                created |= _store([candidate], source)
+        except (DatabaseError, ValueError):
+            continue
+        stored.add(candidate.row_number)
+    return stored, frozenset(created)
+
+
+def _store(candidates: list[_Candidate], source: str) -> frozenset[str]:
+    companies = [CompanyInput(c.domain, c.company_name) for c in candidates]
+    upserted = companies_upsert(rows=companies)
+    raw_leads_record(entries=[_raw_lead(candidate, source) for candidate in candidates])
+    return upserted.created
+
+
+def _unstorable(candidate: _Candidate) -> RowError:
+    # The normalised domain is quoted, not the raw cell: that cell is what could not be stored.
+    return RowError(candidate.row_number, candidate.domain, ERROR_UNSTORABLE, "not storable")
 
 
 def _raw_lead(candidate: _Candidate, source: str) -> RawLeadInput:
@@ -379,8 +426,8 @@ def _raw_lead(candidate: _Candidate, source: str) -> RawLeadInput:
     )
 
 
-def _parse_row(number: int, row: Row, columns: ColumnMap) -> _Candidate | RowError:
-    """One upload row as a domain to store, or the reason it cannot be."""
+def parse_row(number: int, row: Row, columns: ColumnMap) -> _Candidate | RowError:
+    """One upload row as a domain to store (website > e-mail > domain), or why it cannot be."""
     given = {name: columns.cell(row, name) or "" for name in ("domain", "email", "website")}
     if not any(given.values()):
         return RowError(number, "", ERROR_EMPTY, REASON_EMPTY)

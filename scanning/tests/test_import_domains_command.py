@@ -37,7 +37,7 @@ def test_summary_counts_rows_unique_domains_new_companies_and_lists_errors(
     lines, code = run(path)
     assert code == 0
     assert lines[:4] == ["rows: 4", "unique domains imported: 2", "new companies: 2", "errors: 1"]
-    assert "row 3: bad_one: not a domain name" in lines
+    assert "row 4: bad_one: not a domain name" in lines
     assert lines[-1] == f"import job: {ScanJob.objects.get(kind=JobKind.IMPORT).public_id}"
     assert set(Company.objects.values_list("domain", flat=True)) == {"acme.com", "beta.com.tr"}
 

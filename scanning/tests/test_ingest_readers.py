@@ -55,14 +55,14 @@ def test_utf8_bom_and_semicolons_give_clean_turkish_header_and_rows() -> None:
     table = table_of(data)
     assert table.kind == KIND_CSV
     assert table.header == ("Şirket Adı", "Domain")
-    assert rows_of(table) == [(1, ("Örnek A.Ş.", "örnek.com.tr")), (2, ("Acme", "acme.com"))]
+    assert rows_of(table) == [(2, ("Örnek A.Ş.", "örnek.com.tr")), (3, ("Acme", "acme.com"))]
 
 
 def test_windows_1254_turkish_export_is_decoded() -> None:
     data = "Firma,Web\nIşık Gıda,ışık.com.tr\n".encode("cp1254")
     table = table_of(data)
     assert table.header == ("Firma", "Web")
-    assert rows_of(table) == [(1, ("Işık Gıda", "ışık.com.tr"))]
+    assert rows_of(table) == [(2, ("Işık Gıda", "ışık.com.tr"))]
 
 
 def test_a_line_that_is_not_utf8_falls_back_to_cp1254_while_others_stay_utf8() -> None:
@@ -80,7 +80,7 @@ def test_delimiter_is_sniffed_among_the_four_candidates(delimiter: str) -> None:
     data = ("\n".join(lines) + "\n").encode()
     table = table_of(data)
     assert table.header == ("company", "domain", "email")
-    assert rows_of(table) == [(1, ("A", "a.com", None))]
+    assert rows_of(table) == [(2, ("A", "a.com", None))]
 
 
 def test_commas_inside_quotes_do_not_fool_the_sniffer() -> None:
@@ -96,7 +96,15 @@ def test_single_column_file_reads_with_the_comma_default() -> None:
 
 def test_blank_rows_are_skipped_but_still_counted_in_row_numbers() -> None:
     table = table_of(b"domain,name\n\na.com,A\n,\n  ,  \nb.com,B\n")
-    assert rows_of(table) == [(2, ("a.com", "A")), (5, ("b.com", "B"))]
+    assert rows_of(table) == [(3, ("a.com", "A")), (6, ("b.com", "B"))]
+
+
+def test_rows_are_numbered_as_a_spreadsheet_numbers_them_with_the_header_as_row_one() -> None:
+    assert rows_of(table_of(b"domain\na.com\nb.com\n")) == [(2, ("a.com",)), (3, ("b.com",))]
+
+
+def test_blank_rows_above_the_header_count_towards_row_numbers() -> None:
+    assert rows_of(table_of(b"\n\ndomain\na.com\n")) == [(4, ("a.com",))]
 
 
 def test_blank_and_nan_like_cells_become_missing_never_the_text_nan() -> None:
@@ -106,7 +114,7 @@ def test_blank_and_nan_like_cells_become_missing_never_the_text_nan() -> None:
 
 def test_quoted_field_spanning_lines_stays_one_cell() -> None:
     table = table_of(b'domain,note\na.com,"line one\nline two"\n')
-    assert rows_of(table) == [(1, ("a.com", "line one\nline two"))]
+    assert rows_of(table) == [(2, ("a.com", "line one\nline two"))]
 
 
 def test_unnamed_header_cells_get_a_positional_name() -> None:
@@ -115,7 +123,7 @@ def test_unnamed_header_cells_get_a_positional_name() -> None:
 
 def test_utf16_unicode_text_export_is_read() -> None:
     data = "domain\tname\nşirket.com.tr\tŞirket\n".encode("utf-16")
-    assert rows_of(table_of(data)) == [(1, ("şirket.com.tr", "Şirket"))]
+    assert rows_of(table_of(data)) == [(2, ("şirket.com.tr", "Şirket"))]
 
 
 # -- XLSX ---------------------------------------------------------------------------------
@@ -136,9 +144,9 @@ def test_xlsx_first_sheet_rows_stream_with_numbers_and_blanks_cleaned(tmp_path: 
     assert table.kind == KIND_XLSX
     assert table.header == ("Firma", "Domain", "Çalışan")
     assert rows_of(table) == [
-        (1, ("Acme", "acme.com", "42")),
-        (3, ("Örnek", "örnek.com.tr", None)),
-        (4, (None, "b.com", None)),
+        (2, ("Acme", "acme.com", "42")),
+        (4, ("Örnek", "örnek.com.tr", None)),
+        (5, (None, "b.com", None)),
     ]
     table.close()
 
@@ -147,13 +155,13 @@ def test_xlsx_content_is_recognised_even_under_a_csv_name(tmp_path: Path) -> Non
     data = xlsx_bytes([["domain"], ["acme.com"]], tmp_path)
     table = table_of(data, "renamed.csv")
     assert table.kind == KIND_XLSX
-    assert rows_of(table) == [(1, ("acme.com",))]
+    assert rows_of(table) == [(2, ("acme.com",))]
 
 
 def test_closing_a_table_early_releases_the_workbook(tmp_path: Path) -> None:
     data = xlsx_bytes([["domain"], *[[f"d{n}.com"] for n in range(20)]], tmp_path)
     table = table_of(data, "leads.xlsx")
-    assert next(table.rows) == (1, ("d0.com",))
+    assert next(table.rows) == (2, ("d0.com",))
     table.close()
     table.close()  # idempotent
     assert list(table.rows) == []

@@ -15,12 +15,14 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 
 from leads.models import Company, RawLead
 from leads.tests.factories import CompanyFactory, UserFactory
+from scanning.engine.normalize import REASON_PUBLIC_SUFFIX, REASON_PUNYCODE
 from scanning.ingest.columns import ColumnError
 from scanning.ingest.readers import UploadError
 from scanning.models import JobKind, JobStatus, ScanJob
 from scanning.services.ingest import (
     ERROR_EMPTY,
     ERROR_INVALID,
+    ERROR_UNSTORABLE,
     InvalidInput,
     RowError,
     domain_ingest,
@@ -168,7 +170,7 @@ def test_csv_with_bom_semicolons_and_turkish_text_stores_punycode_and_names(
     assert lead.source == "csv"
     assert lead.payload == {
         "original_domain": "örnek.com.tr",
-        "row_index": 1,
+        "row_index": 2,
         "email": "",
         "website": "",
     }
@@ -194,7 +196,7 @@ def test_xlsx_written_with_openpyxl_is_imported_as_xlsx_source(tmp_path: Path) -
     assert names() == {"acme.com": "Acme", "beta.com.tr": "Beta"}
     assert report.ingested_domains == 2
     assert set(RawLead.objects.values_list("source", flat=True)) == {"xlsx"}
-    assert RawLead.objects.get(domain="beta.com.tr").payload["row_index"] == 3
+    assert RawLead.objects.get(domain="beta.com.tr").payload["row_index"] == 4
 
 
 def test_django_uploaded_file_is_accepted_by_its_own_name() -> None:
@@ -231,8 +233,8 @@ def test_blank_and_nan_cells_are_missing_not_the_text_nan(tmp_path: Path) -> Non
     text = "domain,company_name,email\nacme.com,nan,\nNaN,Beta Ltd,\nbeta.com,,NULL\n,NaN,\n"
     report = upload_ingest(file=csv_file(tmp_path, text))
     assert names() == {"acme.com": "acme.com", "beta.com": "beta.com"}
-    assert report.errors == [RowError(2, "", ERROR_EMPTY, "empty")]
-    assert report.errors[0].message == "Satır 2: Boş domain"
+    assert report.errors == [RowError(3, "", ERROR_EMPTY, "empty")]
+    assert report.errors[0].message == "Satır 3: Boş domain"
     assert not RawLead.objects.filter(company_name__iexact="nan").exists()
     assert not RawLead.objects.filter(email__iexact="null").exists()
 
@@ -243,11 +245,11 @@ def test_invalid_rows_are_reported_with_turkish_message_and_machine_reason(
     text = "domain\nacme.com\nexa_mple.com\nWeb Sitesi\nhttps://\n"
     report = upload_ingest(file=csv_file(tmp_path, text))
     assert [(e.row_number, e.value, e.reason) for e in report.errors] == [
-        (2, "exa_mple.com", ERROR_INVALID),
-        (3, "Web Sitesi", ERROR_INVALID),
-        (4, "https://", ERROR_INVALID),
+        (3, "exa_mple.com", ERROR_INVALID),
+        (4, "Web Sitesi", ERROR_INVALID),
+        (5, "https://", ERROR_INVALID),
     ]
-    assert report.errors[0].message == "Satır 2: Geçersiz domain formatı 'exa_mple.com'"
+    assert report.errors[0].message == "Satır 3: Geçersiz domain formatı 'exa_mple.com'"
     assert report.errors[1].detail == "placeholder value"
     assert names() == {"acme.com": "acme.com"}
 
@@ -285,7 +287,7 @@ def test_upload_is_recorded_as_a_completed_import_job_with_counters(tmp_path: Pa
     assert job.finished_at is not None
     summary = job.options["report"]
     assert summary["ingested_domains"] == 1
-    assert summary["errors"][0]["message"] == "Satır 2: Geçersiz domain formatı 'bad_domain'"
+    assert summary["errors"][0]["message"] == "Satır 3: Geçersiz domain formatı 'bad_domain'"
     assert job.options["format"] == "csv"
     assert job.options["filename"] == "leads.csv"
 
@@ -328,15 +330,15 @@ def test_ten_thousand_garbage_rows_do_not_stop_ten_good_domains(tmp_path: Path) 
     for number in range(1, 10_011):
         position = number - 1
         lines.append(f"{good[position]},Good" if position in good else f"junk_{number} !!,X")
-    # Rows are numbered from 1 under the header: good rows sit at 501, 1501, ...
-    good_rows = {position + 1 for position in good}
+    # The header is row 1, as in a spreadsheet: good rows sit at 502, 1502, ...
+    good_rows = {position + 2 for position in good}
     report = upload_ingest(file=csv_file(tmp_path, "\n".join(lines) + "\n"))
     assert set(names()) == set(good.values())
     assert set(names().values()) == {"Good"}
     assert report.total_rows == 10_010
     assert len(report.errors) == 10_000
     error_rows = {error.row_number for error in report.errors}
-    assert error_rows == set(range(1, 10_011)) - good_rows
+    assert error_rows == set(range(2, 10_012)) - good_rows
     assert RawLead.objects.count() == 10
 
 
@@ -391,3 +393,55 @@ def test_upload_queries_are_bounded_per_batch_not_per_row(
         report = upload_ingest(file=path, batch_size=500)
     assert report.ingested_domains == rows
     assert len(report.errors) == 5
+
+
+# -- uploads: rows that must never fail the import ----------------------------------------
+
+
+def test_repeated_www_labels_are_stripped_and_every_good_row_is_kept(tmp_path: Path) -> None:
+    text = (
+        "domain,company_name\n"
+        "www.www.acme.test,Acme\n"
+        "WWW.www.acme.test,Acme again\n"
+        "https://www.www.beta.test/,Beta\n"
+        "gamma.test,Gamma\n"
+    )
+    report = upload_ingest(file=csv_file(tmp_path, text))
+    assert report.errors == []
+    assert names() == {"acme.test": "Acme again", "beta.test": "Beta", "gamma.test": "Gamma"}
+    assert ScanJob.objects.get(pk=report.job_id).status == JobStatus.COMPLETED
+
+
+def test_public_suffixes_and_undecodable_punycode_are_row_errors_with_reasons(
+    tmp_path: Path,
+) -> None:
+    text = "domain\nco.uk\ncom.tr\ngithub.io\nxn--zz.com\nacme.co.uk\n"
+    report = upload_ingest(file=csv_file(tmp_path, text))
+    assert [(e.row_number, e.detail) for e in report.errors] == [
+        (2, REASON_PUBLIC_SUFFIX),
+        (3, REASON_PUBLIC_SUFFIX),
+        (4, REASON_PUBLIC_SUFFIX),
+        (5, REASON_PUNYCODE),
+    ]
+    assert list(names()) == ["acme.co.uk"]
+
+
+def test_email_address_in_the_domain_column_is_imported_as_its_domain(tmp_path: Path) -> None:
+    report = upload_ingest(file=csv_file(tmp_path, "domain\nsales@Acme.test\n"))
+    assert (list(report.domains), report.errors) == (["acme.test"], [])
+
+
+def test_a_row_the_database_refuses_costs_only_that_row(tmp_path: Path) -> None:
+    # A NUL byte past the part of the file checked for binary data reaches the database,
+    # which cannot store it in a text column.
+    filler = "".join(f"filler{n}.test,Filler\n" for n in range(4000))
+    text = f"domain,company_name\n{filler}nul.test,Bad\x00Name\nlast.test,Last\n"
+    report = upload_ingest(file=csv_file(tmp_path, text), batch_size=500)
+    assert [(e.row_number, e.reason, e.value) for e in report.errors] == [
+        (4002, ERROR_UNSTORABLE, "nul.test")
+    ]
+    assert report.ingested_domains == 4001
+    assert Company.objects.filter(domain="last.test").exists()
+    assert not Company.objects.filter(domain="nul.test").exists()
+    job = ScanJob.objects.get(pk=report.job_id)
+    assert (job.status, job.succeeded, job.failed) == (JobStatus.COMPLETED, 4001, 1)

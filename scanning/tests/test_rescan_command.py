@@ -10,6 +10,7 @@ from django.utils import translation
 
 from hunter.testing.dns_server import DnsServer
 from leads.models import DomainSignals
+from leads.tests.factories import CompanyFactory
 from scanning.models import JobKind, JobStatus, ScanJob
 
 
@@ -50,6 +51,17 @@ def test_all_rescans_every_scanned_company(scanning_setup: DnsServer) -> None:
     assert (latest.total, latest.status) == (2, JobStatus.COMPLETED)
 
 
+@pytest.mark.django_db(transaction=True)
+def test_all_includes_imported_companies_never_scanned(scanning_setup: DnsServer) -> None:
+    rescan("--sync", "contoso.com")
+    CompanyFactory.create(domain="adatum.com")  # imported, never scanned
+
+    rescan("--all", "--sync")
+
+    scanned = DomainSignals.objects.values_list("company__domain", flat=True)
+    assert sorted(scanned) == ["adatum.com", "contoso.com"]
+
+
 @pytest.mark.django_db
 def test_no_wait_queues_the_job_and_returns_its_id() -> None:
     output = rescan("--no-wait", "contoso.com")
@@ -65,7 +77,7 @@ def test_no_wait_queues_the_job_and_returns_its_id() -> None:
     [
         ((), "DOMAIN arguments or --all"),
         (("--all", "contoso.com"), "DOMAIN arguments or --all"),
-        (("--all",), "no company has been scanned"),
+        (("--all",), "there is no company yet"),
         (("not a domain",), "No valid domains"),
     ],
 )

@@ -10,8 +10,10 @@ beat_command so docker-compose.yml can run exactly the same processes.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -75,6 +77,29 @@ def probe_url(bind: str) -> str | None:
     if host in WILDCARD_HOSTS:
         host = "127.0.0.1"
     return f"http://{host}:{port}/healthz"
+
+
+def bind_taken(bind: str) -> bool:
+    """True when another process already listens on the TCP address ``bind`` (host:port).
+
+    Checked before anything starts: gunicorn would keep retrying the bind while the other
+    process answered our health probe, and runstack would announce its URL as Hunter's.
+    """
+    if bind.startswith("unix:"):
+        return False
+    host, _, port = bind.rpartition(":")
+    host = host.strip("[]") or "0.0.0.0"  # noqa: S104 - probed, then closed at once
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # As gunicorn binds: a socket left in TIME_WAIT by a previous run is no obstacle.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, int(port)))
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                return True
+            raise
+    return False
 
 
 def web_answers(url: str) -> bool:
@@ -148,6 +173,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        bind = env_str("HUNTER_BIND", DEFAULT_BIND)
+        if not options["setup_only"] and bind_taken(bind):
+            raise CommandError(
+                f"{bind} is already in use by another program: stop it, or set HUNTER_BIND "
+                "to a free address (for example 127.0.0.1:8001)."
+            )
         self.prepare()
         if options["setup_only"]:
             return

@@ -1,4 +1,4 @@
-"""`manage.py rescan`: rescan some domains, or every scanned company, as a rescan job.
+"""`manage.py rescan`: rescan some domains, or every company, as a rescan job.
 
 By default the job goes to the Celery workers and the command prints its progress until it
 finishes (``--no-wait`` returns at once after printing the job id). ``--sync`` runs the job
@@ -14,23 +14,27 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from leads.models import Company
 from scanning.models import JobKind, ScanJob
-from scanning.services.jobs import (
-    NoValidDomains,
-    scan_job_run_inline,
-    scan_job_start,
-    signalled_domains,
-)
+from scanning.services.jobs import NoValidDomains, scan_job_run_inline, scan_job_start
 
 POLL_SECONDS = 2.0
 
 
+def every_company_domain() -> list[str]:
+    """Every stored company's domain, in domain order: an import that was never scanned
+    leaves companies without a scan, and "all" has to reach those first of all."""
+    return list(Company.objects.order_by("domain").values_list("domain", flat=True))
+
+
 class Command(BaseCommand):
-    help = "Rescan domains (or --all scanned companies) as a job, and follow its progress."
+    help = "Rescan domains (or --all companies) as a job, and follow its progress."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("domains", nargs="*", metavar="DOMAIN")
-        parser.add_argument("--all", action="store_true", help="every company with a scan")
+        parser.add_argument(
+            "--all", action="store_true", help="every company, imported but never scanned too"
+        )
         parser.add_argument("--sync", action="store_true", help="run here, without a worker")
         parser.add_argument("--no-wait", action="store_true", help="print the job id and exit")
 
@@ -56,9 +60,9 @@ class Command(BaseCommand):
             raise CommandError("give DOMAIN arguments or --all (not both)", returncode=2)
         if options["domains"]:
             return list(options["domains"])
-        domains = signalled_domains()
+        domains = every_company_domain()
         if not domains:
-            raise CommandError("no company has been scanned yet", returncode=2)
+            raise CommandError("there is no company yet: import or scan some first", returncode=2)
         return domains
 
     def _follow(self, job: ScanJob) -> ScanJob:

@@ -1,4 +1,4 @@
-"""Domain normalisation (SPEC §3): spec examples, reference defects fixed, reasons, properties."""
+"""Domain normalisation: documented examples, defects of the old tool fixed, reasons, properties."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from scanning.engine.normalize import (
     REASON_NOT_AN_EMAIL,
     REASON_NOTHING_GIVEN,
     REASON_PLACEHOLDER,
+    REASON_PUBLIC_SUFFIX,
+    REASON_PUNYCODE,
     REASON_SCHEME,
     extract_domain_from_email,
     extract_domain_from_website,
@@ -33,7 +35,9 @@ from scanning.engine.normalize import (
         ("http://sub.example.co.uk/", "sub.example.co.uk"),
         ("xn--example.com", "xn--example.com"),
         ("mail.örnek.com.tr", "mail.xn--rnek-4qa.com.tr"),
-        ("www.www.x.com", "www.x.com"),
+        ("www.www.x.com", "x.com"),
+        ("WWW.www.acme.test", "acme.test"),
+        ("https://www.www.beta.test/", "beta.test"),
         ("example.com:8080", ""),
         ("www.example.com/path", ""),
         ("*.example.com", ""),
@@ -99,6 +103,7 @@ def test_non_http_schemes_are_rejected_with_a_reason(value: str) -> None:
         ("not a domain", REASON_NOT_A_DOMAIN),
         ("http://", REASON_NOT_A_DOMAIN),
         ("a" * 64 + ".com", REASON_NOT_A_DOMAIN),
+        (".".join(["a" * 63] * 4) + ".com", REASON_NOT_A_DOMAIN),  # 256 characters
         ("ex\u00e4mple-\u0000.com", REASON_IDNA),
     ],
 )
@@ -179,6 +184,11 @@ def test_domain_column_is_used_when_email_and_website_yield_nothing() -> None:
     assert (chosen.domain, chosen.source) == ("a.com", "domain")
 
 
+def test_email_address_in_the_domain_field_is_read_as_its_domain() -> None:
+    chosen = resolve_input_domain(domain="Info@WWW.Acme.test")
+    assert (chosen.domain, chosen.source) == ("acme.test", "domain")
+
+
 def test_unusable_row_reports_the_reason_of_the_most_specific_filled_field() -> None:
     chosen = resolve_input_domain(domain="", email="user@", website=None)
     assert (chosen.domain, chosen.reason, chosen.source) == ("", REASON_NOT_AN_EMAIL, "email")
@@ -197,17 +207,32 @@ def test_normalize_domain_never_raises_and_yields_empty_or_valid_ascii(value: st
     assert result == "" or (result.isascii() and is_valid_domain(result))
 
 
-@given(st.text() | st.from_regex(r"\A(https?://)?(www\.){0,2}[a-zA-Z0-9äöüçğış.-]{1,30}\Z"))
+@given(st.text() | st.from_regex(r"\A(https?://)?((?i:www)\.){0,3}[a-zA-Z0-9äöüçğış.-]{1,30}\Z"))
 @example("www.www.example.com")
+@example("WWW.www.acme.test")
+@example("https://www.www.beta.test/")
 @example("www.www.com")
-def test_normalize_domain_is_idempotent_apart_from_the_single_www_strip(value: str) -> None:
+@example("xn--rnek-4qa.com.tr")
+def test_normalize_domain_gives_its_own_output_back_for_every_input(value: str) -> None:
     once = normalize_domain(value)
-    if once.startswith("www."):
-        # §3.2 strips exactly one "www." per call, so a second call strips the next one.
-        assert normalize_domain(once) == normalize_domain(once[4:])
-        assert normalize_domain(once) in ("", once[4:])
-    else:
-        assert normalize_domain(once) == once
+    assert normalize_domain(once) == once
+
+
+@pytest.mark.parametrize("value", ["co.uk", "com.tr", "github.io", "CO.UK.", "https://com.tr/x"])
+def test_public_suffixes_are_rejected_as_registry_owned(value: str) -> None:
+    outcome = normalize_domain_checked(value)
+    assert (outcome.domain, outcome.reason) == ("", REASON_PUBLIC_SUFFIX)
+
+
+@pytest.mark.parametrize("value", ["acme.co.uk", "acme.com.tr", "acme.github.io"])
+def test_names_registered_under_a_public_suffix_are_kept(value: str) -> None:
+    assert normalize_domain(value) == value
+
+
+@pytest.mark.parametrize("value", ["xn--zz.com", "xn--99.com", "xn--a.com", "mail.xn--zz.com.tr"])
+def test_punycode_that_does_not_decode_is_rejected_with_a_reason(value: str) -> None:
+    outcome = normalize_domain_checked(value)
+    assert (outcome.domain, outcome.reason) == ("", REASON_PUNYCODE)
 
 
 @pytest.mark.parametrize(
