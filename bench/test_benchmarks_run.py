@@ -59,3 +59,11 @@ def test_bulk_scan_prints_its_figures_as_the_last_json_line() -> None:
     ):
         assert figures[key] > 0, key
     assert figures["domains"] == 60
+
+
+def test_cache_limits_prints_its_figures_as_the_last_json_line() -> None:
+    if not os.environ.get("REDIS_URL"):
+        pytest.skip("the cache and limiter benchmark measures Redis")
+    figures = run_benchmark("cache_limits.py", "--domains", "40", "--acquires", "200")
+    for key in ("cached_speedup", "acquire_median_ms", "fallback_acquire_median_us"):
+        assert figures[key] > 0, key

@@ -175,3 +175,28 @@ def redis_db_url(url: str, offset: int) -> str:
     if "://" not in base or not db_text.isdigit():
         base, db_text = url.rstrip("/"), "0"
     return f"{base}/{int(db_text) + offset}"
+
+
+def env_networks(
+    name: str, default: Iterable[str] = (), *, environ: Mapping[str, str] | None = None
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """A comma list of IP addresses or networks (``10.0.0.0/8``); an address is a /32 or /128."""
+    networks = []
+    for item in env_list(name, default, environ=environ):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise EnvError(name, item, "an IP address or network such as 10.0.0.0/8") from None
+    return tuple(networks)
+
+
+RATE_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def env_rate(name: str, default: str, *, environ: Mapping[str, str] | None = None) -> str:
+    """A request rate as ``count/period`` with period s, m, h or d (``10/m``)."""
+    value = env_str(name, default, environ=environ)
+    count, _, period = value.partition("/")
+    if not (count.isdigit() and int(count) > 0 and period in RATE_PERIODS):
+        raise EnvError(name, value, "count/period such as 10/m (period s, m, h or d)")
+    return value

@@ -7,6 +7,7 @@ first-time user needs nothing but Python. The README lists every variable.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -20,6 +21,8 @@ from hunter.env import (
     env_int,
     env_list,
     env_nameservers,
+    env_networks,
+    env_rate,
     env_str,
     redis_db_url,
 )
@@ -49,6 +52,12 @@ if IS_PRODUCTION:
         raise ImproperlyConfigured("HUNTER_ENV=production needs ALLOWED_HOSTS (comma list).")
     if DEBUG:
         raise ImproperlyConfigured("DEBUG must be off when HUNTER_ENV=production.")
+    # Embedded SQLite and the filesystem broker serve one machine; production is many processes.
+    for _required in ("DATABASE_URL", "REDIS_URL"):
+        if not env_str(_required):
+            raise ImproperlyConfigured(
+                f"HUNTER_ENV=production needs {_required}: embedded mode is for one machine."
+            )
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -65,6 +74,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_celery_beat",
     "django_celery_results",
+    "django_ratelimit",
     "hunter",
     "leads",
     "scanning",
@@ -124,23 +134,52 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, broker, rate limits -----------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "hunter:v1",
-            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
-        }
+# A dead Redis must fail fast: connect/read timeout of each call, and the circuit breaker of
+# each Redis client (opens after this many failures in a row, tries again after this long).
+HUNTER_REDIS_TIMEOUT = env_float("HUNTER_REDIS_TIMEOUT", 1.0, minimum=0.05, maximum=30)
+HUNTER_REDIS_BREAKER_FAILURES = env_int("HUNTER_REDIS_BREAKER_FAILURES", 5, minimum=1)
+HUNTER_REDIS_BREAKER_RESET_SECONDS = env_float(
+    "HUNTER_REDIS_BREAKER_RESET_SECONDS", 60.0, minimum=0.01, maximum=3600
+)
+
+
+def _resilient_cache(url: str, *, fallback: str, breaker: str) -> dict[str, object]:
+    return {
+        "BACKEND": "hunter.cache.ResilientRedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": "hunter",
+        "OPTIONS": {
+            "SOCKET_CONNECT_TIMEOUT": HUNTER_REDIS_TIMEOUT,
+            "SOCKET_TIMEOUT": HUNTER_REDIS_TIMEOUT,
+            "FALLBACK": fallback,
+            "BREAKER_NAME": breaker,
+        },
     }
+
+
+if REDIS_URL:
     CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", redis_db_url(REDIS_URL, 1))
     HUNTER_RATELIMIT_REDIS_URL = env_str("HUNTER_RATELIMIT_REDIS_URL", redis_db_url(REDIS_URL, 2))
+    CACHES = {
+        # Data caches: while Redis is away reads miss and writes are skipped.
+        "default": _resilient_cache(REDIS_URL, fallback="miss", breaker="cache"),
+        # Sign-in and upload limits: while Redis is away they count in process memory.
+        "ratelimit": _resilient_cache(
+            HUNTER_RATELIMIT_REDIS_URL, fallback="local", breaker="form_limits"
+        ),
+    }
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
         # A task whose worker died is handed to another worker after this many seconds.
         "visibility_timeout": env_int("HUNTER_BROKER_VISIBILITY_TIMEOUT", 120, minimum=10),
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "ratelimit": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "ratelimit",
+        },
+    }
     BROKER_DIR = VAR_DIR / "broker"
     CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
     HUNTER_RATELIMIT_REDIS_URL = env_str("HUNTER_RATELIMIT_REDIS_URL")
@@ -152,6 +191,36 @@ else:
         "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
     }
+
+# Sign-in and upload forms: POSTs allowed per client address and per user (django-ratelimit).
+RATELIMIT_USE_CACHE = "ratelimit"
+HUNTER_FORM_POST_RATE = env_rate("HUNTER_FORM_POST_RATE", "10/m")
+SILENCED_SYSTEM_CHECKS = [
+    # Our backend is django-redis behind a circuit breaker, which django-ratelimit can't know.
+    "django_ratelimit.W001",
+    # Embedded mode counts per process in memory: one machine, an accepted weakening.
+    *([] if REDIS_URL else ["django_ratelimit.E003"]),
+]
+
+# Data caches (scanning.caching): on/off and lifetimes in seconds. A derived entry never
+# outlives its inputs: DNS is capped at HUNTER_CACHE_MAX_TTL, scores and providers at DNS.
+HUNTER_CACHE_ENABLED = env_bool("HUNTER_CACHE_ENABLED", True)
+HUNTER_CACHE_MAX_TTL = env_int("HUNTER_CACHE_MAX_TTL", 3600, minimum=1)
+HUNTER_CACHE_DNS_TTL = env_int("HUNTER_CACHE_DNS_TTL", 3600, minimum=1)
+HUNTER_CACHE_REGISTRATION_TTL = env_int("HUNTER_CACHE_REGISTRATION_TTL", 86_400, minimum=1)
+HUNTER_CACHE_REGISTRATION_FAILURE_TTL = env_int(
+    "HUNTER_CACHE_REGISTRATION_FAILURE_TTL", 900, minimum=1
+)
+HUNTER_CACHE_PROVIDER_TTL = env_int("HUNTER_CACHE_PROVIDER_TTL", 3600, minimum=1)
+HUNTER_CACHE_SCORE_TTL = env_int("HUNTER_CACHE_SCORE_TTL", 3600, minimum=1)
+
+# Metrics (/healthz/metrics): every process writes its counters under this directory, and only
+# these client addresses may read them.
+HUNTER_METRICS_DIR = Path(env_str("HUNTER_METRICS_DIR", str(VAR_DIR / "metrics")))
+HUNTER_METRICS_DIR.mkdir(parents=True, exist_ok=True)
+# prometheus-client reads this when it is first imported, which must come after this line.
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(HUNTER_METRICS_DIR))
+HUNTER_METRICS_ALLOWED_NETWORKS = env_networks("HUNTER_METRICS_ALLOWED_IPS", ("127.0.0.1", "::1"))
 
 # --- Celery -------------------------------------------------------------------------------------
 CELERY_RESULT_BACKEND = "django-db"
@@ -218,12 +287,23 @@ HUNTER_SCAN_CHUNK_MAX_ATTEMPTS = env_int("HUNTER_SCAN_CHUNK_MAX_ATTEMPTS", 3, mi
 HUNTER_SCAN_RETRY_BACKOFF = env_float("HUNTER_SCAN_RETRY_BACKOFF", 1.0, minimum=0, maximum=60)
 HUNTER_SCAN_RETRY_BACKOFF_MAX = env_float("HUNTER_SCAN_RETRY_BACKOFF_MAX", 4.0, minimum=0)
 HUNTER_DB_LOCK_TIMEOUT_MS = env_int("HUNTER_DB_LOCK_TIMEOUT_MS", 5_000, minimum=0)
-HUNTER_RATE_LIMITER = env_choice("HUNTER_RATE_LIMITER", "none", ("none", "local"))
+# Production with Redis shares its limits across every worker; development asks loopback
+# servers, where a limit only slows tests down.
+HUNTER_RATE_LIMITER = env_choice(
+    "HUNTER_RATE_LIMITER",
+    "redis" if REDIS_URL and IS_PRODUCTION else "none",
+    ("none", "local", "redis"),
+)
 HUNTER_DNS_RATE = env_float("HUNTER_DNS_RATE", 10.0, minimum=0.01)
 HUNTER_REGISTRATION_RATE = env_float("HUNTER_REGISTRATION_RATE", 5.0, minimum=0.01)
+HUNTER_REGISTRY_SERVER_RATE = env_float("HUNTER_REGISTRY_SERVER_RATE", 2.0, minimum=0.01)
 # Auto-tags and expiry alerts (SPEC §9.1, §11, §34 #17).
 HUNTER_MIGRATION_READY_SCORE = env_int("HUNTER_MIGRATION_READY_SCORE", 60, minimum=0, maximum=100)
 HUNTER_EXPIRE_SOON_DAYS = env_int("HUNTER_EXPIRE_SOON_DAYS", 30, minimum=1, maximum=365)
+# Sales summary (leads.sales): multiplies every lead's opportunity potential (capped at 100).
+HUNTER_SALES_ENGINE_OPPORTUNITY_FACTOR = env_float(
+    "HUNTER_SALES_ENGINE_OPPORTUNITY_FACTOR", 1.0, minimum=0.0, maximum=2.0
+)
 # Alert delivery (leads.services.alerts): batch size, retries of failed deliveries, timeouts.
 HUNTER_ALERT_BATCH_SIZE = env_int("HUNTER_ALERT_BATCH_SIZE", 50, minimum=1, maximum=1000)
 HUNTER_ALERT_MAX_ATTEMPTS = env_int("HUNTER_ALERT_MAX_ATTEMPTS", 5, minimum=1, maximum=20)

@@ -4,13 +4,14 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from hunter import health, views
+from hunter import health, metrics, views
+from hunter.ratelimit import limit_form_posts
 
 urlpatterns = [
     path("", views.home, name="home"),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        limit_form_posts("sign-in")(auth_views.LoginView.as_view(redirect_authenticated_user=True)),
         name="login",
     ),
     path("accounts/logout/", views.SignOutView.as_view(), name="logout"),
@@ -21,4 +22,5 @@ urlpatterns = [
     path("healthz/live", health.live, name="healthz-live"),
     path("healthz/ready", health.ready, name="healthz-ready"),
     path("healthz/startup", health.startup, name="healthz-startup"),
+    path("healthz/metrics", metrics.metrics_view, name="healthz-metrics"),
 ]

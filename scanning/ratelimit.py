@@ -1,24 +1,32 @@
-"""Rate limits that scans ask before DNS and registration lookups (SPEC §24).
+"""Rate limits that scans ask before DNS and registration lookups.
 
-Scans go through the :class:`Limiter` protocol, so the distributed Redis limiter (its own
-issue) slots in behind ``limiter_from_settings`` without touching the callers. Two kinds are
-limited: ``"dns"`` and ``"registration"``. Here: a no-op default and an in-process token
-bucket (right for one worker, or as the Redis limiter's fallback).
+Scans go through the :class:`Limiter` protocol; HUNTER_RATE_LIMITER picks the kind: a no-op
+(loopback tests, private resolvers), an in-process token bucket per kind (one worker), or the
+Redis token buckets of :mod:`hunter.ratelimit` shared by every worker on every machine (with
+their in-process fallback while Redis is away). Kinds are ``"dns"``, ``"registration"`` (all
+registration lookups) and ``"registry:<server>"`` (one RDAP host or WHOIS server each).
 """
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Callable
-from typing import Literal, Protocol
+from collections import Counter
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import urlsplit
 
 from django.conf import settings
 
-LimitKind = Literal["dns", "registration"]
+from hunter import ratelimit as shared
+from hunter.ratelimit import TokenBucket
+from scanning.engine.rdap import RdapBootstrap, read_bootstrap_file
+from scanning.engine.scan import EngineConfig
+
+LimitKind = str
 LIMIT_KINDS: tuple[LimitKind, ...] = ("dns", "registration")
-# Refill arithmetic on float clocks lands a hair under whole tokens (0.1 s * 10/s = 0.99999...).
-TOKEN_EPSILON = 1e-6
+REGISTRY_PREFIX = "registry:"
 
 
 class Limiter(Protocol):
@@ -43,51 +51,59 @@ class NoLimit:
         return None
 
 
-class TokenBucket:
-    """One bucket: ``rate`` tokens per second, holding at most ``burst``. Thread-safe."""
+def registry_kind(server: str) -> LimitKind:
+    """The limiter kind of one registry server (an RDAP host or a WHOIS server)."""
+    return REGISTRY_PREFIX + server
 
-    def __init__(
-        self, *, rate: float, burst: float, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        if rate <= 0 or burst < 1:
-            raise ValueError("a token bucket needs rate > 0 and burst >= 1")
-        self.rate = rate
-        self.burst = burst
-        self._clock = clock
-        self._tokens = burst
-        self._updated = clock()
-        self._lock = threading.Lock()
 
-    def take(self, wanted: float) -> float:
-        """Take up to ``wanted`` tokens (never more than are there); return how many."""
-        with self._lock:
-            self._refill()
-            taken = min(wanted, self._tokens)
-            if wanted - taken < TOKEN_EPSILON:
-                taken = wanted
-            self._tokens = max(0.0, self._tokens - taken)
-            return taken
+@lru_cache(maxsize=4)
+def _bootstrap(path: Path | None) -> RdapBootstrap:
+    return read_bootstrap_file(path)
 
-    def take_all_or_nothing(self, wanted: float) -> bool:
-        """Take exactly ``wanted`` tokens, or none when fewer are there."""
-        with self._lock:
-            self._refill()
-            if self._tokens + TOKEN_EPSILON < wanted:
-                return False
-            self._tokens = max(0.0, self._tokens - wanted)
-            return True
 
-    def seconds_until(self, wanted: float) -> float:
-        """How long until ``wanted`` tokens (capped at the burst) will be there."""
-        with self._lock:
-            self._refill()
-            missing = min(wanted, self.burst) - self._tokens
-            return max(0.0, missing / self.rate)
+def registry_server(domain: str, config: EngineConfig) -> str:
+    """The RDAP host a domain's registration lookup goes to, or its TLD's WHOIS server."""
+    registration = config.registration
+    url = registration.rdap_base_url or _bootstrap(registration.rdap_bootstrap_file).base_url_for(
+        domain
+    )
+    if url:
+        return urlsplit(url).hostname or url
+    tld = domain.rsplit(".", 1)[-1]
+    return registration.whois_server or registration.whois_servers.get(tld) or f"whois.{tld}"
 
-    def _refill(self) -> None:
-        now = self._clock()
-        self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate)
-        self._updated = now
+
+def lookups_waiter(
+    limiter: Limiter, config: EngineConfig
+) -> Callable[[Sequence[str], Sequence[str]], None]:
+    """Wait for the tokens of the lookups a scan is about to make: DNS for ``dns_domains``,
+    registration (globally and per registry server) for ``registration_domains``."""
+
+    def wait(dns_domains: Sequence[str], registration_domains: Sequence[str]) -> None:
+        if dns_domains:
+            limiter.wait("dns", len(dns_domains))
+        if not registration_domains:
+            return
+        limiter.wait("registration", len(registration_domains))
+        per_server = Counter(registry_server(d, config) for d in registration_domains)
+        for server, count in sorted(per_server.items()):
+            limiter.wait(registry_kind(server), count)
+
+    return wait
+
+
+def rate_for(kind: LimitKind, rates: dict[LimitKind, float]) -> float | None:
+    """The rate of a kind: its own, or the per-registry-server rate for ``registry:*``."""
+    if kind in rates:
+        return rates[kind]
+    if kind.startswith(REGISTRY_PREFIX):
+        return rates.get(REGISTRY_PREFIX)
+    return None
+
+
+def burst_for(rate: float) -> int:
+    # Burst = one second of tokens, as in the reference (10/s with burst 10).
+    return max(1, int(rate))
 
 
 class LocalTokenBucketLimiter:
@@ -100,20 +116,26 @@ class LocalTokenBucketLimiter:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        # Burst = one second of tokens, as in the reference (10/s with burst 10).
-        self.buckets = {
-            kind: TokenBucket(rate=rate, burst=max(1.0, rate), clock=clock)
-            for kind, rate in rates.items()
-        }
+        self.rates = rates
+        self.buckets: dict[LimitKind, TokenBucket] = {}
+        self._clock = clock
         self._sleep = sleep
 
-    def acquire(self, kind: LimitKind, tokens: int = 1) -> bool:
+    def _bucket(self, kind: LimitKind) -> TokenBucket | None:
         bucket = self.buckets.get(kind)
+        rate = rate_for(kind, self.rates)
+        if bucket is None and rate is not None:
+            bucket = TokenBucket(rate=rate, burst=max(1.0, rate), clock=self._clock)
+            bucket = self.buckets.setdefault(kind, bucket)
+        return bucket
+
+    def acquire(self, kind: LimitKind, tokens: int = 1) -> bool:
+        bucket = self._bucket(kind)
         return bucket is None or bucket.take_all_or_nothing(tokens)
 
     def wait(self, kind: LimitKind, tokens: int = 1) -> None:
-        # Loops until every token is taken (SPEC §34 #21: the reference slept once and went on).
-        bucket = self.buckets.get(kind)
+        # Loops until every token is taken: sleeping once and going on would overshoot.
+        bucket = self._bucket(kind)
         remaining = float(tokens)
         while bucket is not None and remaining > 0:
             remaining -= bucket.take(remaining)
@@ -121,15 +143,43 @@ class LocalTokenBucketLimiter:
                 self._sleep(max(bucket.seconds_until(remaining), 0.001))
 
 
+class RedisLimiter:
+    """Scan limits as token buckets in Redis, shared by every process (``hunter.ratelimit``)."""
+
+    def __init__(self, rates: dict[LimitKind, float]) -> None:
+        self.rates = rates
+
+    def acquire(self, kind: LimitKind, tokens: int = 1) -> bool:
+        rate = rate_for(kind, self.rates)
+        if rate is None:
+            return True
+        return shared.acquire(
+            f"scan:{kind}", rate=rate, burst=burst_for(rate), tokens=tokens
+        ).allowed
+
+    def wait(self, kind: LimitKind, tokens: int = 1) -> None:
+        rate = rate_for(kind, self.rates)
+        if rate is not None:
+            shared.wait(f"scan:{kind}", rate=rate, burst=burst_for(rate), tokens=tokens)
+
+
 _process_limiter: Limiter | None = None
+
+
+def rates_from_settings() -> dict[LimitKind, float]:
+    return {
+        "dns": settings.HUNTER_DNS_RATE,
+        "registration": settings.HUNTER_REGISTRATION_RATE,
+        REGISTRY_PREFIX: settings.HUNTER_REGISTRY_SERVER_RATE,
+    }
 
 
 def limiter_from_settings() -> Limiter:
     """The limiter HUNTER_RATE_LIMITER names, built from settings (not cached)."""
     if settings.HUNTER_RATE_LIMITER == "local":
-        return LocalTokenBucketLimiter(
-            {"dns": settings.HUNTER_DNS_RATE, "registration": settings.HUNTER_REGISTRATION_RATE}
-        )
+        return LocalTokenBucketLimiter(rates_from_settings())
+    if settings.HUNTER_RATE_LIMITER == "redis":
+        return RedisLimiter(rates_from_settings())
     return NoLimit()
 
 

@@ -108,11 +108,32 @@ def test_production_with_real_values_passes_the_deployment_checklist(tmp_path):
         HUNTER_ENV="production",
         SECRET_KEY=strong_secret_key(),
         ALLOWED_HOSTS="hunter.example",
+        DATABASE_URL="postgres://hunter@127.0.0.1:5432/hunter",
+        REDIS_URL="redis://127.0.0.1:6379/0",
     )
 
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
     assert "WARNINGS" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("missing", ["DATABASE_URL", "REDIS_URL"])
+def test_production_without_postgresql_or_redis_refuses_to_start(tmp_path, missing):
+    environment = {
+        "DATABASE_URL": "postgres://hunter@127.0.0.1:5432/hunter",
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
+    }
+    del environment[missing]
+    result = run_python(
+        tmp_path,
+        ["-c", SETUP_DJANGO],
+        HUNTER_ENV="production",
+        SECRET_KEY=strong_secret_key(),
+        ALLOWED_HOSTS="hunter.example",
+        **environment,
+    )
+    assert result.returncode != 0
+    assert f"needs {missing}" in result.stderr
 
 
 # --- Sentry ---------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ An unknown is not a no: when DNS did not answer a question the scan needs, the r
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -78,15 +78,31 @@ class ScanResult:
         }
 
 
-async def scan_many(inputs: Sequence[str], config: EngineConfig) -> list[ScanResult]:
-    """Scan every input (in input order); each distinct domain is looked up once."""
+async def scan_many(
+    inputs: Sequence[str],
+    config: EngineConfig,
+    *,
+    known_facts: Mapping[str, DnsFacts] | None = None,
+    known_registrations: Mapping[str, Registration] | None = None,
+) -> list[ScanResult]:
+    """Scan every input (in input order); each distinct domain is looked up once.
+
+    Domains in ``known_facts`` / ``known_registrations`` (a cache's entries) are not asked
+    again; the results carry the facts and registrations used, fresh or known.
+    """
     normalised = [normalize_free_text(value) for value in inputs]
     domains = list(dict.fromkeys(n.domain for n in normalised if n.domain))
+    known_facts = known_facts or {}
+    known_registrations = known_registrations or {}
+    to_collect = [domain for domain in domains if domain not in known_facts]
+    to_register = [domain for domain in domains if domain not in known_registrations]
     facts, registrations = await asyncio.gather(
-        collect_many(domains, config.dns, config.dns_concurrency, resolver=config.dns_resolver),
-        _registrations(domains, config),
+        collect_many(to_collect, config.dns, config.dns_concurrency, resolver=config.dns_resolver),
+        _registrations(to_register, config),
     )
-    facts_by_domain = dict(zip(domains, facts, strict=True))
+    facts_by_domain = {**known_facts, **dict(zip(to_collect, facts, strict=True))}
+    if config.registration.enabled:
+        registrations = {**known_registrations, **registrations}
     results = []
     for raw, outcome in zip(inputs, normalised, strict=True):
         if not outcome.domain:
@@ -99,9 +115,22 @@ async def scan_many(inputs: Sequence[str], config: EngineConfig) -> list[ScanRes
     return results
 
 
-def scan_many_sync(inputs: Sequence[str], config: EngineConfig) -> list[ScanResult]:
+def scan_many_sync(
+    inputs: Sequence[str],
+    config: EngineConfig,
+    *,
+    known_facts: Mapping[str, DnsFacts] | None = None,
+    known_registrations: Mapping[str, Registration] | None = None,
+) -> list[ScanResult]:
     """:func:`scan_many` for synchronous callers (a CLI, a Celery task); not inside a loop."""
-    return asyncio.run(scan_many(inputs, config))
+    return asyncio.run(
+        scan_many(
+            inputs,
+            config,
+            known_facts=known_facts,
+            known_registrations=known_registrations,
+        )
+    )
 
 
 async def _registrations(domains: list[str], config: EngineConfig) -> dict[str, Registration]:

@@ -32,6 +32,7 @@ from django.utils import timezone
 from leads.models import Company
 from leads.services.scans import StoreReport, lead_scan_results_store
 from leads.tasks import process_pending_alerts
+from scanning.caching import cached_scan, domain_invalidate
 from scanning.config import engine_config
 from scanning.db import (
     backoff_seconds,
@@ -40,7 +41,7 @@ from scanning.db import (
     set_local_timeouts,
 )
 from scanning.engine.normalize import normalize_free_text
-from scanning.engine.scan import ScanResult, scan_many_sync
+from scanning.engine.scan import ScanResult
 from scanning.models import (
     ChunkStatus,
     JobKind,
@@ -50,7 +51,7 @@ from scanning.models import (
     ScanJob,
     ScanOutcome,
 )
-from scanning.ratelimit import get_limiter
+from scanning.ratelimit import get_limiter, lookups_waiter
 
 logger = logging.getLogger(__name__)
 
@@ -232,7 +233,7 @@ def scan_chunk_run(*, chunk_id: int) -> ChunkReport:
             break
         try:
             if results is None:  # scan once; only the storing is retried
-                results = _scan(_domains_to_scan(chunk))
+                results = _scan(_domains_to_scan(chunk), rescan=chunk.job.kind == JobKind.RESCAN)
             report = _store_chunk(chunk, results, attempt)
         except Exception as error:  # every failure is logged, then retried or set aside
             report = _after_failed_attempt(chunk, attempt, error)
@@ -266,14 +267,13 @@ def _domains_to_scan(chunk: ScanChunk) -> list[str]:
     return [domain for domain in chunk.domains if domain not in done]
 
 
-def _scan(domains: list[str]) -> list[ScanResult]:
-    """The engine's results for these domains, after the rate limiter allowed the lookups."""
+def _scan(domains: list[str], *, rescan: bool = False) -> list[ScanResult]:
+    """The engine's results for these domains, read through the caches; the rate limiter
+    allows the lookups that are really made. A rescan forgets the cached entries first."""
+    if rescan:
+        domain_invalidate(domains)
     config = engine_config()
-    limiter = get_limiter()
-    limiter.wait("dns", len(domains))
-    if config.registration.enabled:
-        limiter.wait("registration", len(domains))
-    return scan_many_sync(domains, config)
+    return cached_scan(domains, config, before_lookups=lookups_waiter(get_limiter(), config))
 
 
 def _after_failed_attempt(chunk: ScanChunk, attempt: int, error: Exception) -> ChunkReport | None:

@@ -81,8 +81,10 @@ def test_the_setting_chooses_the_limiter_and_its_rates(settings) -> None:
     settings.HUNTER_DNS_RATE = 20.0
     limiter = ratelimit.limiter_from_settings()
     assert isinstance(limiter, ratelimit.LocalTokenBucketLimiter)
-    assert limiter.buckets["dns"].rate == 20.0
-    assert limiter.buckets["registration"].rate == settings.HUNTER_REGISTRATION_RATE
+    assert limiter.rates["dns"] == 20.0
+    assert limiter.rates["registration"] == settings.HUNTER_REGISTRATION_RATE
+    settings.HUNTER_RATE_LIMITER = "redis"
+    assert isinstance(ratelimit.limiter_from_settings(), ratelimit.RedisLimiter)
     settings.HUNTER_RATE_LIMITER = "none"
     assert isinstance(ratelimit.limiter_from_settings(), ratelimit.NoLimit)
 
@@ -98,3 +100,13 @@ def test_the_process_limiter_is_shared_until_reset(settings) -> None:
         assert isinstance(ratelimit.get_limiter(), ratelimit.NoLimit)
     finally:
         ratelimit.reset_limiter()
+
+
+def test_each_registry_server_gets_its_own_bucket_at_the_per_server_rate() -> None:
+    clock = Clock()
+    limiter = ratelimit.LocalTokenBucketLimiter(
+        {"dns": 10.0, "registry:": 2.0}, clock=clock, sleep=clock.sleep
+    )
+    assert limiter.acquire(ratelimit.registry_kind("rdap.example"), 2) is True
+    assert limiter.acquire(ratelimit.registry_kind("rdap.example")) is False
+    assert limiter.acquire(ratelimit.registry_kind("whois.example"), 2) is True

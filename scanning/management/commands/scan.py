@@ -1,5 +1,8 @@
 """`manage.py scan`: scan domains from the command line without touching the database.
 
+It reads through the scan caches (Redis, never the database) unless --no-cache or
+HUNTER_CACHE_ENABLED=false says otherwise.
+
 A contract other tools drive: with --json it prints one JSON object per input, one line each,
 in input order. Exit status 0 when every input was scanned or judged invalid, 1 when DNS left
 some unresolved (worth retrying), 2 for a usage error.
@@ -15,8 +18,9 @@ from typing import Any, Protocol
 
 from django.core.management.base import BaseCommand, CommandError
 
+from scanning.caching import cached_scan
 from scanning.config import engine_config
-from scanning.engine.scan import ScanResult, scan_many_sync
+from scanning.engine.scan import ScanResult
 
 
 class Writer(Protocol):
@@ -46,13 +50,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--file", type=Path, help="read inputs from a file, one per line ('-' for stdin)"
         )
+        parser.add_argument(
+            "--no-cache", action="store_true", help="ask DNS and registries, not the cache"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         inputs = [*options["inputs"], *read_inputs(options["file"])]
         if not inputs:
             raise CommandError("give at least one INPUT or --file PATH", returncode=2)
         config = engine_config(registration=False if options["no_registration"] else None)
-        results = scan_many_sync(inputs, config)
+        use_cache = False if options["no_cache"] else None  # None: HUNTER_CACHE_ENABLED
+        results = cached_scan(inputs, config, use_cache=use_cache)
         if options["json"]:
             write_json_lines(results, self.stdout)
         else:

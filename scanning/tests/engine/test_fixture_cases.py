@@ -22,14 +22,13 @@ REPO_ROOT = HERE.parents[2]
 IN_REPO_CASES = HERE / "data" / "scoring-cases.json"
 SHARED_CASES = REPO_ROOT / ".." / "shared" / "fixtures" / "scoring-cases.json"
 
-SKIPPED_GROUPS = {
-    "sales_engine": "sales summary engine (§17): later work, not this module",
-}
+SKIPPED_GROUPS: dict[str, str] = {}
 SKIPPED_FUNCTIONS: dict[str, str] = {}
-# Contact enrichment is lead logic (leads.enrichment); leads/tests/test_enrichment.py runs these.
+# Contact enrichment and the sales summary are lead logic (leads.enrichment, leads.sales.engine);
+# leads/tests/test_enrichment.py and leads/tests/test_sales_engine.py run those groups.
 # Change detection runs in scanning/tests/engine/test_changes.py, the DMARC parse cases in
 # scanning/tests/engine/test_dmarc.py.
-RUN_ELSEWHERE_GROUPS = {"contact_enrichment", "change_detection"}
+RUN_ELSEWHERE_GROUPS = {"contact_enrichment", "change_detection", "sales_engine"}
 RUN_ELSEWHERE_FUNCTIONS = {"detect_linkedin_pattern", "check_dmarc"}
 OWNED_GROUPS = {
     "normalization",
