@@ -351,6 +351,7 @@ def _import_batch(
             processed=F("processed") + len(batch),
             succeeded=F("succeeded") + len(good),
             failed=F("failed") + len(errors),
+            heartbeat_at=timezone.now(),  # the recovery task fails an import that stops
         )
     # Counted after the commit, so the report never claims a batch that rolled back.
     report.companies_created += len(upserted.created)

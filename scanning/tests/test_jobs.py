@@ -6,10 +6,16 @@ worker round trips are in test_tasks.py and test_reliability.py.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
+from django.db import connection
 
 from hunter.testing.dns_server import DnsServer
 from leads.models import Company, DomainSignals
+from scanning.holds import chunk_hold, chunk_release, held_chunk_ids
 from scanning.models import (
     ChunkStatus,
     JobKind,
@@ -117,25 +123,89 @@ def test_a_chunk_left_failed_by_an_earlier_attempt_is_retried_with_a_new_attempt
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_chunk_whose_worker_died_too_often_is_set_aside_and_the_job_finishes(
+def test_a_chunk_left_running_by_dead_workers_runs_again_counting_lost_workers_not_errors(
     scanning_setup, settings
 ) -> None:
     settings.HUNTER_SCAN_CHUNK_MAX_ATTEMPTS = 3
+    job = jobs.scan_job_start(domains=["contoso.com", "fabrikam.com"], enqueue=False)
+    chunk = job.chunks.get()
+    # Three runs claimed the chunk and their workers died (the lock died with them).
+    ScanChunk.objects.filter(id=chunk.id).update(
+        status=ChunkStatus.RUNNING, attempts=3, lost_workers=2
+    )
+
+    report = jobs.scan_chunk_run(chunk_id=chunk.id)
+
+    assert (report.status, report.attempts, report.committed) == (ChunkStatus.COMMITTED, 4, 2)
+    chunk.refresh_from_db()
+    assert (chunk.lost_workers, chunk.errors) == (3, 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_chunk_whose_worker_died_too_often_is_set_aside_and_the_job_finishes(
+    scanning_setup, settings
+) -> None:
+    settings.HUNTER_SCAN_CHUNK_MAX_LOST_WORKERS = 4
     job = jobs.scan_job_start(domains=["contoso.com", "fabrikam.com", "adatum.com"], enqueue=False)
     first = job.chunks.get(number=1)
-    # Three runs of the first chunk claimed an attempt and never came back.
-    ScanChunk.objects.filter(id=first.id).update(status=ChunkStatus.RUNNING, attempts=3)
+    # Four runs of the first chunk died under it; this one finds it left running again.
+    ScanChunk.objects.filter(id=first.id).update(
+        status=ChunkStatus.RUNNING, attempts=5, lost_workers=4
+    )
 
     finished = jobs.scan_job_run_inline(job_id=job.id)
 
     assert finished.status == JobStatus.COMPLETED
     assert (finished.processed, finished.succeeded, finished.failed) == (3, 1, 2)
     first.refresh_from_db()
-    assert first.status == ChunkStatus.SET_ASIDE
-    assert "worker was lost" in first.last_error
+    assert (first.status, first.lost_workers, first.errors) == (ChunkStatus.SET_ASIDE, 5, 0)
+    assert "worker was lost 5 times" in first.last_error
     set_aside = ScanOutcome.objects.filter(job=job, status=OutcomeStatus.SET_ASIDE)
     assert sorted(set_aside.values_list("domain", flat=True)) == ["contoso.com", "fabrikam.com"]
     assert not Company.objects.filter(domain="contoso.com").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_run_of_a_chunk_that_a_live_run_holds_is_dropped_without_scanning(
+    scanning_setup: DnsServer,
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("chunk holds are PostgreSQL session locks")
+    job = jobs.scan_job_start(domains=["contoso.com"], enqueue=False)
+    chunk = job.chunks.get()
+    with holding_chunk_elsewhere(chunk.id):
+        report = jobs.scan_chunk_run(chunk_id=chunk.id)
+        assert held_chunk_ids([chunk.id]) == {chunk.id}
+
+    assert report.status == jobs.HELD
+    assert scanning_setup.total_queries() == 0
+    chunk.refresh_from_db()
+    assert (chunk.status, chunk.attempts) == (ChunkStatus.PENDING, 0)
+    assert held_chunk_ids([chunk.id]) == set()
+
+
+@contextmanager
+def holding_chunk_elsewhere(chunk_id: int) -> Iterator[None]:
+    """Hold a chunk from another session, as a live worker running it does."""
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        try:
+            assert chunk_hold(chunk_id)
+            holding.set()
+            release.wait(30)
+            chunk_release(chunk_id)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert holding.wait(10)
+        yield
+    finally:
+        release.set()
+        holder.join()
 
 
 @pytest.mark.django_db
