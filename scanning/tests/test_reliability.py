@@ -12,7 +12,6 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
@@ -29,6 +28,7 @@ from hunter.env import env_nameservers
 from hunter.testing.celery_worker import CeleryWorkerProcess, database_url_for, purge_queue
 from hunter.testing.dns_server import DnsServer
 from hunter.testing.redis_server import RedisServerProcess, celery_broker_at
+from hunter.testing.sessions import held_elsewhere
 from leads.models import (
     Alert,
     Company,
@@ -252,29 +252,11 @@ def test_a_chunk_that_keeps_failing_is_set_aside_after_three_attempts_and_the_jo
     settings.HUNTER_DB_LOCK_TIMEOUT_MS = 200
     domains = synthetic_domains(3)
     Company.objects.create(domain=domains[0], canonical_name="Held")
-    locked, release = threading.Event(), threading.Event()
-
-    def hold_the_row() -> None:
-        try:
-            with transaction.atomic():
-                Company.objects.select_for_update().get(domain=domains[0])
-                locked.set()
-                release.wait(60)
-        finally:
-            connection.close()
-
-    holder = threading.Thread(target=hold_the_row)
-    holder.start()
-    try:
-        assert locked.wait(10)
-        with mail_server(domains, provider="m365") as server:
-            settings.HUNTER_DNS_NAMESERVERS = env_nameservers("X", environ={"X": server.nameserver})
-            job = jobs.scan_job_run_inline(
-                job_id=jobs.scan_job_start(domains=domains, enqueue=False).id
-            )
-    finally:
-        release.set()
-        holder.join()
+    held_row = held_elsewhere(lambda: Company.objects.select_for_update().get(domain=domains[0]))
+    with held_row, mail_server(domains, provider="m365") as server:
+        settings.HUNTER_DNS_NAMESERVERS = env_nameservers("X", environ={"X": server.nameserver})
+        started = jobs.scan_job_start(domains=domains, enqueue=False)
+        job = jobs.scan_job_run_inline(job_id=started.id)
 
     assert (job.status, job.succeeded, job.failed, job.processed) == ("completed", 1, 2, 3)
     blocked = job.chunks.get(number=1)
@@ -478,7 +460,9 @@ def test_an_import_whose_process_is_killed_midway_is_failed_by_recovery_with_its
     imports = ScanJob.objects.filter(kind=JobKind.IMPORT)
     try:
         wait_for(imports.exists, seconds=60, what="the import to start")
-        with row_locked(imports.get().id):  # its next batch (or its finish) waits on the row
+        job_id = imports.get().id
+        # Its next batch (or its finish) waits on the job row.
+        with held_elsewhere(lambda: ScanJob.objects.select_for_update().get(id=job_id)):
             wait_for(import_waits_on_a_lock, seconds=60, what="the import to block")
             child.kill()
             child.wait(10)
@@ -507,30 +491,6 @@ def import_waits_on_a_lock() -> bool:
             "AND wait_event_type = 'Lock'"
         )
         return bool(cursor.fetchone()[0])
-
-
-@contextmanager
-def row_locked(job_id: int) -> Iterator[None]:
-    """Hold the job row's lock from another connection for the length of the block."""
-    locked, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        try:
-            with transaction.atomic():
-                ScanJob.objects.select_for_update().get(id=job_id)
-                locked.set()
-                release.wait(60)
-        finally:
-            connection.close()
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    try:
-        assert locked.wait(10)
-        yield
-    finally:
-        release.set()
-        holder.join()
 
 
 @pytest.mark.django_db(transaction=True)
