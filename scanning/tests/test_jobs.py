@@ -15,6 +15,7 @@ from leads.models import Company, DomainSignals
 from scanning.holds import chunk_hold, chunk_release, held_chunk_ids
 from scanning.models import (
     ChunkStatus,
+    JobKind,
     JobStatus,
     OutcomeStatus,
     ScanChunk,
@@ -178,3 +179,37 @@ def test_a_second_run_of_a_chunk_that_a_live_run_holds_is_dropped_without_scanni
     chunk.refresh_from_db()
     assert (chunk.status, chunk.attempts) == (ChunkStatus.PENDING, 0)
     assert held_chunk_ids([chunk.id]) == set()
+
+
+@pytest.mark.django_db
+def test_a_job_finishes_only_once_every_chunk_is_committed_or_set_aside(settings) -> None:
+    settings.HUNTER_SCAN_CHUNK_SIZE = 2
+    job = jobs.scan_job_start(domains=["a.com", "b.com", "c.com"], enqueue=False)
+    ScanJob.objects.filter(id=job.id).update(status=JobStatus.RUNNING)
+    first, second = job.chunks.order_by("number")
+    ScanChunk.objects.filter(id=first.id).update(status=ChunkStatus.COMMITTED)
+    assert jobs.scan_job_finish_if_done(job_id=job.id) is False
+
+    ScanChunk.objects.filter(id=second.id).update(status=ChunkStatus.SET_ASIDE)
+    assert jobs.scan_job_finish_if_done(job_id=job.id) is True
+    assert jobs.scan_job_finish_if_done(job_id=job.id) is False  # already completed
+    job.refresh_from_db()
+    assert job.status == JobStatus.COMPLETED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_daily_rescan_covers_every_scanned_company_as_one_rescan_job(scanning_setup) -> None:
+    jobs.scan_job_run_inline(job_id=jobs.scan_job_start(domains=ZONE_DOMAINS, enqueue=False).id)
+    Company.objects.create(domain="never-scanned.com", canonical_name="Never scanned")
+
+    rescan = jobs.rescan_job_start_for_signalled()
+
+    assert rescan is not None
+    assert rescan.kind == JobKind.RESCAN
+    assert rescan.total == 5
+    assert "never-scanned.com" not in {d for c in rescan.chunks.all() for d in c.domains}
+
+
+@pytest.mark.django_db
+def test_the_daily_rescan_with_nothing_scanned_creates_no_job() -> None:
+    assert jobs.rescan_job_start_for_signalled() is None
