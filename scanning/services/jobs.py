@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+import sentry_sdk
 import structlog
 from django.conf import settings
 from django.db import DatabaseError, transaction
@@ -461,8 +462,8 @@ def _set_aside(
 ) -> ChunkReport:
     """Give up on the chunk: its domains count as failed, with the error, and the job goes on.
 
-    The last error is logged with its traceback (and so reaches Sentry): the message stored on
-    the chunk tells an operator what happened, the traceback tells a developer where.
+    The last error is logged with its traceback and sent to Sentry: the message stored on the
+    chunk tells an operator what happened, the traceback tells a developer where.
     """
     pending = _domains_to_scan(chunk)
     with transaction.atomic():
@@ -487,6 +488,8 @@ def _set_aside(
         reason=message if error is None else type(error).__name__,
         exc_info=error,
     )
+    if error is not None:  # the log line renders the traceback; Sentry needs the exception
+        sentry_sdk.capture_exception(error)
     return ChunkReport(chunk.id, ChunkStatus.SET_ASIDE, 0, len(pending), attempt)
 
 

@@ -6,8 +6,13 @@ worker round trips are in test_tasks.py and test_reliability.py.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+import sentry_sdk
 from django.db import connection
+from sentry_sdk.envelope import Envelope
+from sentry_sdk.transport import Transport
 
 from hunter.testing.dns_server import DnsServer
 from hunter.testing.sessions import held_elsewhere
@@ -213,3 +218,43 @@ def test_the_daily_rescan_covers_every_scanned_company_as_one_rescan_job(scannin
 @pytest.mark.django_db
 def test_the_daily_rescan_with_nothing_scanned_creates_no_job() -> None:
     assert jobs.rescan_job_start_for_signalled() is None
+
+
+class CollectingTransport(Transport):
+    """Keeps Sentry's events in memory: nothing leaves the machine."""
+
+    def __init__(self, options: dict[str, Any] | None = None) -> None:
+        super().__init__(options)
+        self.events: list[dict[str, Any]] = []
+
+    def capture_envelope(self, envelope: Envelope) -> None:
+        event = envelope.get_event()
+        if event is not None:
+            self.events.append(dict(event))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_chunk_set_aside_logs_its_error_with_the_traceback_and_sends_it_to_sentry(
+    scanning_setup, settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings.HUNTER_SCAN_CHUNK_MAX_ATTEMPTS = 1
+    settings.HUNTER_DB_LOCK_TIMEOUT_MS = 100
+    Company.objects.create(domain="contoso.com", canonical_name="Held")
+    job = jobs.scan_job_start(domains=["contoso.com"], enqueue=False)
+    sentry = CollectingTransport()
+    sentry_sdk.init(dsn="https://key@127.0.0.1/1", transport=sentry)
+    lock = held_elsewhere(lambda: Company.objects.select_for_update().get(domain="contoso.com"))
+    try:
+        with lock:  # the chunk's store meets a lock timeout on its only allowed attempt
+            report = jobs.scan_chunk_run(chunk_id=job.chunks.get().id)
+    finally:
+        sentry_sdk.init()  # back to no client: nothing else reports
+
+    assert report.status == ChunkStatus.SET_ASIDE
+    logged = [record.msg for record in caplog.records if isinstance(record.msg, dict)]
+    set_aside = next(line for line in logged if line["event"] == "scan_chunk_set_aside")
+    assert set_aside["exc_info"].__traceback__ is not None  # rendered with the log line
+    exceptions = [event for event in sentry.events if "exception" in event]
+    assert exceptions, "the set-aside error never reached Sentry"
+    frames = exceptions[0]["exception"]["values"][-1]["stacktrace"]["frames"]
+    assert any(frame["module"] == "scanning.services.jobs" for frame in frames)
