@@ -9,7 +9,7 @@ HUNTER_JOB_STALL_SECONDS. Each run:
 2. fails, with a reason, the jobs run by a process of their own (an upload import, a scan run
    without workers) that stalled: that process was killed and nothing else can resume it;
 3. sends again the worker jobs that never reached the broker (it was down when they were
-   started) or whose dispatch message is gone;
+   started) or whose dispatch message is gone (still pending, stalled, and nothing queued);
 4. sends again the chunks that no live worker holds (scanning.holds) and that are stalled:
    left running or failed by a dead worker, never sent because the dispatch was interrupted,
    or sent but no longer in the queue (a worker popped the message and died before the broker
@@ -115,11 +115,13 @@ def _fail_stopped_in_process_jobs(stalled_before: datetime, now: datetime) -> in
 
 
 def _send_unsent_jobs(stalled_before: datetime) -> int:
-    never_sent = Q(dispatched_at__isnull=True)
-    lost = Q(dispatched_at__lte=stalled_before)
+    """Jobs never sent, and jobs sent but still pending long after with nothing queued."""
     pending = _worker_jobs().filter(status=JobStatus.PENDING)
-    job_ids = list(pending.filter(never_sent | lost).order_by("id").values_list("id", flat=True))
-    for count, job_id in enumerate(job_ids):
+    job_ids = list(pending.filter(dispatched_at__isnull=True).values_list("id", flat=True))
+    stale = pending.filter(dispatched_at__lte=stalled_before)
+    if stale.exists() and _queue_is_empty():  # else their message may wait behind others
+        job_ids += list(stale.values_list("id", flat=True))
+    for count, job_id in enumerate(sorted(job_ids)):
         if not scan_job_send(job_id=job_id):
             raise BrokerUnavailable(f"{count} of {len(job_ids)} unsent jobs sent")
     return len(job_ids)
@@ -148,7 +150,7 @@ def _send_stalled_chunks(stalled_before: datetime) -> int:
     ]
     # A pending chunk that was sent may still wait in the queue behind other work; only an
     # empty queue proves its message is gone.
-    queue_empty = not maybe_queued or queued_messages(_task_queue()) == 0
+    queue_empty = not maybe_queued or _queue_is_empty()
     to_send = [
         chunk["id"]
         for chunk in candidates
@@ -157,7 +159,7 @@ def _send_stalled_chunks(stalled_before: datetime) -> int:
     return scan_chunks_send(chunk_ids=to_send)
 
 
-def _task_queue() -> str:
+def _queue_is_empty() -> bool:
     from celery import current_app
 
-    return str(current_app.conf.task_default_queue)
+    return queued_messages(str(current_app.conf.task_default_queue)) == 0

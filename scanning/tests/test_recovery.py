@@ -175,3 +175,16 @@ def test_the_recovery_schedule_is_synced_into_admin_rows_by_the_beat_scheduler(s
     assert entry.interval is not None
     assert entry.interval.every == settings.HUNTER_JOB_RECOVERY_INTERVAL
     assert entry.enabled
+
+
+@pytest.mark.django_db
+def test_a_sent_job_still_pending_is_sent_again_once_stalled_and_nothing_is_queued(
+    stall: int, empty_queue: str
+) -> None:
+    job = jobs.scan_job_start(domains=["contoso.com"])  # committed by the test: not yet sent
+    assert jobs.scan_job_send(job_id=job.id)  # its dispatch message now waits in the queue
+
+    assert recovery.scan_jobs_recover(now=later(stall - 5)).jobs_sent == 0
+    assert recovery.scan_jobs_recover(now=later(stall + 5)).jobs_sent == 0  # still queued
+    purge_queue(empty_queue)  # the message is lost
+    assert recovery.scan_jobs_recover(now=later(stall + 5)).jobs_sent == 1
