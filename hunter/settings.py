@@ -135,6 +135,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, broker, rate limits -----------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
+HUNTER_BROKER_VISIBILITY_TIMEOUT = env_int("HUNTER_BROKER_VISIBILITY_TIMEOUT", 120, minimum=10)
+# Seconds a broker connect or reply may take: a frozen Redis fails a publish instead of hanging.
+HUNTER_BROKER_SOCKET_TIMEOUT = env_float(
+    "HUNTER_BROKER_SOCKET_TIMEOUT", 2.0, minimum=0.1, maximum=60
+)
 # A dead Redis must fail fast: connect/read timeout of each call, and the circuit breaker of
 # each Redis client (opens after this many failures in a row, tries again after this long).
 HUNTER_REDIS_TIMEOUT = env_float("HUNTER_REDIS_TIMEOUT", 1.0, minimum=0.05, maximum=30)
@@ -170,8 +175,16 @@ if REDIS_URL:
         ),
     }
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
-        # A task whose worker died is handed to another worker after this many seconds.
-        "visibility_timeout": env_int("HUNTER_BROKER_VISIBILITY_TIMEOUT", 120, minimum=10),
+        # A task whose worker died is handed to another worker after this many seconds...
+        "visibility_timeout": HUNTER_BROKER_VISIBILITY_TIMEOUT,
+        # ...at the next sweep of unacknowledged messages by an idle worker. kombu sweeps every
+        # interval x throttle seconds (10 x 10 = 100 s by default, which came on top of the
+        # timeout); a sweep every tenth of the timeout keeps the whole wait near 1.1 x it.
+        "unacked_restore_interval": max(1, HUNTER_BROKER_VISIBILITY_TIMEOUT // 10),
+        "unacked_restore_throttle": 1,
+        # A stopped or frozen (SIGSTOP) Redis must not hang a publish: fail within seconds.
+        "socket_timeout": HUNTER_BROKER_SOCKET_TIMEOUT,
+        "socket_connect_timeout": HUNTER_BROKER_SOCKET_TIMEOUT,
     }
 else:
     CACHES = {
@@ -240,7 +253,13 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("HUNTER_TASK_SOFT_TIME_LIMIT", 870, minimu
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("HUNTER_WORKER_MAX_TASKS_PER_CHILD", 50, minimum=1)
 CELERY_WORKER_CONCURRENCY = env_int("HUNTER_WORKER_CONCURRENCY", 2, minimum=1, maximum=64)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# kombu keeps retrying a connect for this long before a publish fails: no longer than one try.
+CELERY_BROKER_CONNECTION_TIMEOUT = HUNTER_BROKER_SOCKET_TIMEOUT
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Recovery of jobs, chunks and imports whose message or process was lost (scanning.services.
+# recovery): how often beat runs it, and how long work may sit without progress before it acts.
+HUNTER_JOB_RECOVERY_INTERVAL = env_int("HUNTER_JOB_RECOVERY_INTERVAL", 60, minimum=5, maximum=3600)
+HUNTER_JOB_STALL_SECONDS = env_int("HUNTER_JOB_STALL_SECONDS", 300, minimum=10, maximum=86_400)
 # DatabaseScheduler copies these into django-celery-beat's rows, so admin shows and edits them.
 CELERY_BEAT_SCHEDULE = {
     "daily-rescan": {
@@ -254,6 +273,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
         # A run that waited longer than a minute is dropped: the next one is due soon anyway.
         "options": {"expire_seconds": 60},
+    },
+    "recover-stalled-jobs": {
+        "task": "scanning.recover_stalled_jobs",
+        "schedule": float(HUNTER_JOB_RECOVERY_INTERVAL),
+        # Late runs are worthless: the next one looks at the same rows.
+        "options": {"expire_seconds": HUNTER_JOB_RECOVERY_INTERVAL},
     },
     "send-alert-digest": {
         "task": "leads.send_alert_digest",
@@ -285,6 +310,10 @@ HUNTER_UPLOAD_MAX_ROWS = env_int("HUNTER_UPLOAD_MAX_ROWS", 100_000, minimum=1, m
 # Bulk scan jobs (scanning.services.jobs): chunk size, retries, database timeouts, rate limits.
 HUNTER_SCAN_CHUNK_SIZE = env_int("HUNTER_SCAN_CHUNK_SIZE", 50, minimum=1, maximum=1000)
 HUNTER_SCAN_CHUNK_MAX_ATTEMPTS = env_int("HUNTER_SCAN_CHUNK_MAX_ATTEMPTS", 3, minimum=1, maximum=10)
+# Higher than the error bound: a worker killed under a chunk is usually not the chunk's fault.
+HUNTER_SCAN_CHUNK_MAX_LOST_WORKERS = env_int(
+    "HUNTER_SCAN_CHUNK_MAX_LOST_WORKERS", 10, minimum=1, maximum=100
+)
 HUNTER_SCAN_RETRY_BACKOFF = env_float("HUNTER_SCAN_RETRY_BACKOFF", 1.0, minimum=0, maximum=60)
 HUNTER_SCAN_RETRY_BACKOFF_MAX = env_float("HUNTER_SCAN_RETRY_BACKOFF_MAX", 4.0, minimum=0)
 HUNTER_DB_LOCK_TIMEOUT_MS = env_int("HUNTER_DB_LOCK_TIMEOUT_MS", 5_000, minimum=0)

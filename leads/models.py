@@ -367,6 +367,12 @@ class Alert(models.Model):
         null=True, blank=True, help_text="When a failed delivery is retried; empty = given up"
     )
     digest_due = models.BooleanField(default=False, help_text="Owed to daily-digest subscribers")
+    # A delivery run leases the alerts it is about to send and sends outside any transaction;
+    # another run skips a leased alert, and one whose run died is sent again once it expires.
+    claimed_until = models.DateTimeField(
+        null=True, blank=True, help_text="Being delivered by a run until then"
+    )
+    claim_token = models.UUIDField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -47,7 +47,17 @@ class ScanChunkInline(ReadOnlyAdminMixin, TabularInlinePaginated):
     model = models.ScanChunk
     per_page = INLINE_PAGE_SIZE
     pagination_key = "chunks-page"
-    fields = ["number", "status", "attempts", "last_error", "updated_at"]
+    fields = [
+        "number",
+        "status",
+        "attempts",
+        "errors",
+        "lost_workers",
+        "last_error",
+        "dispatched_at",
+        "claimed_at",
+        "updated_at",
+    ]
     readonly_fields = ["updated_at"]
     can_delete = False
 
@@ -75,6 +85,10 @@ class ScanJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         (None, {"fields": ["public_id", "kind", "status", "created_by", "options"]}),
         ("Progress", {"fields": ["progress", ("total", "processed", "succeeded", "failed")]}),
         ("Timing", {"fields": ["created_at", "started_at", "finished_at", "chunk_size"]}),
+        (
+            "Delivery",
+            {"fields": ["runs_in_process", "dispatched_at", "dispatch_error", "heartbeat_at"]},
+        ),
         ("Failure", {"fields": ["error"]}),
     ]
     readonly_fields = ["public_id", "progress"]
@@ -87,7 +101,16 @@ class ScanJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(models.ScanChunk)
 class ScanChunkAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["__str__", "job", "number", "status", "attempts", "updated_at"]
+    list_display = [
+        "__str__",
+        "job",
+        "number",
+        "status",
+        "attempts",
+        "errors",
+        "lost_workers",
+        "updated_at",
+    ]
     list_filter = ["status"]
     list_select_related = ["job"]
     search_fields = ["job__public_id", "last_error"]

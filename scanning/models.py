@@ -1,8 +1,9 @@
 """Scan jobs, the chunks they are split into, and their per-domain outcomes.
 
-State lives here, in the database, not only in Redis: pages, admin and API read
-these rows. Counters are updated with F() expressions by the services, so concurrent chunks
-never lose an increment.
+State lives here, in the database, not only in Redis: pages, admin and API read these rows.
+Counters are updated with F() expressions by the services, so concurrent chunks never lose an
+increment. The timestamps below let the periodic recovery task (scanning.services.recovery)
+find work whose message or process was lost.
 """
 
 from __future__ import annotations
@@ -13,10 +14,6 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-
-# After this many attempts a chunk is set aside instead of retried: one poisoned chunk must
-# not stall its job.
-MAX_CHUNK_ATTEMPTS = 3
 
 
 class JobKind(models.TextChoices):
@@ -69,6 +66,19 @@ class ScanJob(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    runs_in_process = models.BooleanField(
+        default=False,
+        help_text="Run by the process that started it (an import, a scan without workers)",
+    )
+    dispatched_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its task last went to the broker; empty = not yet"
+    )
+    dispatch_error = models.TextField(
+        blank=True, help_text="Why its task could not be sent (the broker was unavailable)"
+    )
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last sign of progress (a batch or a chunk stored)"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -97,16 +107,29 @@ class ScanJob(models.Model):
 class ScanChunk(models.Model):
     """One slice of a job's domains, processed (and retried) as a unit in one transaction.
 
-    Unique (job, number). A chunk whose transaction keeps failing is retried until
-    MAX_CHUNK_ATTEMPTS and then set aside, so one poisoned batch cannot stall the job.
+    Unique (job, number). ``attempts`` numbers every run that started (it keys the outcome
+    log); ``errors`` counts the runs that raised and ``lost_workers`` the runs whose worker died
+    before reporting. They have separate bounds (HUNTER_SCAN_CHUNK_MAX_ATTEMPTS and the higher
+    HUNTER_SCAN_CHUNK_MAX_LOST_WORKERS), so a crash elsewhere does not spend the chunk's error
+    budget, yet a chunk that really kills its worker is still set aside in the end.
     """
 
     job = models.ForeignKey(ScanJob, on_delete=models.CASCADE, related_name="chunks")
     number = models.PositiveIntegerField(help_text="1-based position within the job")
     domains = models.JSONField(default=list)
-    status = models.CharField(max_length=20, choices=ChunkStatus, default=ChunkStatus.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
+    status = models.CharField(
+        max_length=20, choices=ChunkStatus, default=ChunkStatus.PENDING, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Runs started")
+    errors = models.PositiveSmallIntegerField(default=0, help_text="Runs that failed")
+    lost_workers = models.PositiveSmallIntegerField(
+        default=0, help_text="Runs whose worker died before reporting"
+    )
     last_error = models.TextField(blank=True)
+    dispatched_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its task last went to the broker"
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True, help_text="When its last run began")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 

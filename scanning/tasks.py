@@ -11,7 +11,7 @@ from typing import Any
 
 from celery import shared_task
 
-from scanning.services import jobs
+from scanning.services import jobs, recovery
 
 
 @shared_task(name="scanning.dispatch_scan_job")
@@ -40,3 +40,9 @@ def daily_rescan() -> dict[str, Any]:
     if job is None:
         return {"status": "nothing to rescan", "total": 0}
     return {"status": "queued", "job_id": job.id, "total": job.total}
+
+
+@shared_task(name="scanning.recover_stalled_jobs")
+def recover_stalled_jobs() -> dict[str, int | bool]:
+    """Beat's recovery run: finish, fail or re-send jobs and chunks that stalled."""
+    return recovery.scan_jobs_recover().as_dict()

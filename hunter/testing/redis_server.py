@@ -1,19 +1,25 @@
-"""A private ``redis-server`` for outage tests: started on a free port, stopped and restarted
-at will. Never the machine's shared Redis, which other processes depend on."""
+"""A private ``redis-server`` for outage tests: stop it, freeze it, bring it back.
+
+Outage tests must never touch the shared Redis; each starts its own server on a free
+loopback port, without persistence (the ``private_redis`` fixture), and points the cache or
+the Celery app of the test process at it (``celery_broker_at``).
+"""
 
 from __future__ import annotations
 
 import shutil
+import signal
 import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import redis
+from celery import current_app
 
-START_TIMEOUT = 10.0
+READY_TIMEOUT_SECONDS = 10.0
 
 
 def free_port() -> int:
@@ -22,63 +28,87 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-class RedisServer:
-    """One redis-server process on 127.0.0.1, without persistence."""
+class RedisServerProcess:
+    """One redis-server on 127.0.0.1:port that keeps its port across stop and start."""
 
-    def __init__(self, directory: Path) -> None:
-        self.port = free_port()
-        self.directory = directory
-        self.process: subprocess.Popen[bytes] | None = None
+    def __init__(self, workdir: Path, port: int | None = None) -> None:
+        self.workdir = workdir
+        self.port = port or free_port()
+        self._process: subprocess.Popen[bytes] | None = None
 
-    def url(self, db: int = 0) -> str:
+    def url(self, db: int = 1) -> str:
         return f"redis://127.0.0.1:{self.port}/{db}"
 
     def start(self) -> None:
-        binary = shutil.which("redis-server")
-        if binary is None:
-            pytest.skip("redis-server is not installed")
-        self.process = subprocess.Popen(  # noqa: S603 - fixed arguments, our own binary
-            [
-                binary,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.directory),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+        """Start the server and return once it answers."""
+        executable = shutil.which("redis-server")
+        if executable is None:
+            raise RuntimeError("redis-server is not installed")
+        command = [
+            executable, "--port", str(self.port), "--bind", "127.0.0.1",
+            "--save", "", "--appendonly", "no", "--dir", str(self.workdir),
+        ]  # fmt: skip
+        self._process = subprocess.Popen(  # noqa: S603 - fixed arguments
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
-        self._wait_until_answering()
+        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+        while not self._answers():
+            if time.monotonic() > deadline or self._process.poll() is not None:
+                raise RuntimeError(f"redis-server on port {self.port} did not start")
+            time.sleep(0.05)
+
+    def _answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as conn:
+                conn.sendall(b"PING\r\n")
+                return conn.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
 
     def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=START_TIMEOUT)
-            self.process = None
+        """Stop the server (connections are refused until ``start``)."""
+        if self._process is None:
+            return
+        self.thaw()
+        self._process.terminate()
+        self._process.wait(timeout=10)
+        self._process = None
 
-    def _wait_until_answering(self) -> None:
-        client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            try:
-                client.ping()
-                return
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.02)
+    def freeze(self) -> None:
+        """SIGSTOP: connections are still accepted by the kernel, but nothing answers."""
+        assert self._process is not None
+        self._process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        if self._process is not None:
+            self._process.send_signal(signal.SIGCONT)
+
+
+@contextmanager
+def celery_broker_at(url: str) -> Iterator[None]:
+    """Point this process's Celery app at another broker, and back afterwards."""
+    app = current_app
+    previous = app.conf.broker_url
+    _swap_broker(app, url)
+    try:
+        yield
+    finally:
+        _swap_broker(app, previous)
+
+
+def _swap_broker(app: object, url: str) -> None:
+    # The producer pool caches connections to the old URL: drop it so the next publish
+    # connects to the new one.
+    app.conf.broker_url = url  # type: ignore[attr-defined]
+    app.pool.force_close_all()  # type: ignore[attr-defined]
+    app._pool = None  # type: ignore[attr-defined]
+    app.amqp._producer_pool = None  # type: ignore[attr-defined]
 
 
 @pytest.fixture
-def private_redis(tmp_path: Path) -> Iterator[RedisServer]:
+def private_redis(tmp_path: Path) -> Iterator[RedisServerProcess]:
     """A redis-server of this test's own, stopped at the end whatever happened."""
-    server = RedisServer(tmp_path)
+    server = RedisServerProcess(tmp_path)
     server.start()
     try:
         yield server

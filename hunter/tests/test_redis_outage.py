@@ -15,7 +15,7 @@ from django.urls import reverse
 from hunter import metrics, ratelimit
 from hunter.testing.cache_fixtures import reset_caches_and_limits
 from hunter.testing.dns_server import DnsServer
-from hunter.testing.redis_server import RedisServer
+from hunter.testing.redis_server import RedisServerProcess
 from hunter.tests.conftest import PASSWORD
 from scanning import caching
 from scanning.services.jobs import scan_job_run_inline, scan_job_start
@@ -39,7 +39,7 @@ def resilient(url: str, fallback: str, breaker: str) -> dict[str, object]:
 
 
 @pytest.fixture
-def own_redis(private_redis: RedisServer, settings) -> RedisServer:
+def own_redis(private_redis: RedisServerProcess, settings) -> RedisServerProcess:
     """Point the cache and the limits at the private server, with a quick breaker."""
     settings.CACHES = {
         "default": resilient(private_redis.url(0), "miss", "cache"),
@@ -64,7 +64,12 @@ def api_key_check() -> ratelimit.Decision:
 
 
 def test_pages_api_keys_sign_in_and_scans_keep_working_while_redis_is_down(
-    own_redis: RedisServer, sales_client, client, sales_user, app_dns_server: DnsServer, caplog
+    own_redis: RedisServerProcess,
+    sales_client,
+    client,
+    sales_user,
+    app_dns_server: DnsServer,
+    caplog,
 ) -> None:
     assert api_key_check().allowed
     redis_acquires = acquires("redis")
@@ -104,7 +109,7 @@ def test_pages_api_keys_sign_in_and_scans_keep_working_while_redis_is_down(
 
 
 def test_an_open_breaker_answers_at_once_without_touching_the_network(
-    own_redis: RedisServer, settings
+    own_redis: RedisServerProcess, settings
 ) -> None:
     settings.HUNTER_REDIS_BREAKER_RESET_SECONDS = 60
     reset_caches_and_limits()

@@ -1,4 +1,4 @@
-"""Alert delivery: each due alert to every enabled channel that asked for its type.
+"""Alert delivery: every due alert to the users who asked for its type.
 
 ``alerts_process_pending`` (beat, every 5 minutes, and after each finished scan job) sends each
 due alert to every enabled *immediate* alert config of its type, across users: the recipients
@@ -13,15 +13,21 @@ Daily digests: an alert whose type has enabled ``daily_digest`` configs is flagg
 ``digest_due``. If only digest configs exist it stays ``pending`` (the 5-minute run skips it)
 until ``alerts_send_digest`` sends one message per digest config listing its owed alerts.
 
-Two workers never send the same alert twice: each batch locks its rows with
-``SELECT ... FOR UPDATE SKIP LOCKED`` and keeps the lock until the batch's outcome commits,
-so a concurrent run skips them and, once committed, no longer selects them. The price is that
-a worker killed mid-batch rolls back and the next run re-sends that batch (at least once).
+No database transaction is open while a webhook, Slack or SMTP server is talked to (that can
+take minutes, and locks held that long stall everything else). A run instead *leases* its
+batch: a short transaction locks the due rows (``SELECT ... FOR UPDATE SKIP LOCKED``), stamps
+them ``claimed_until`` with a fresh ``claim_token`` and commits; then it sends, and records each
+alert's outcome as soon as it is known, only where the token is still its own. So two runs
+never send one alert twice (the other run skips leased rows), and a run killed mid-send leaves
+at most the alert in flight sent twice: the rest of its lease expires and the next run sends
+them. The lease lasts the task's hard time limit (CELERY_TASK_TIME_LIMIT, from
+HUNTER_TASK_TIME_LIMIT): no run outlives it.
 """
 
 from __future__ import annotations
 
 import time
+import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -98,11 +104,11 @@ def alerts_process_pending(
     max_batches: int = 1,
     time_budget: float | None = None,
 ) -> AlertReport:
-    """Deliver due alerts in batches of ``limit`` (one transaction each).
+    """Deliver due alerts in batches of ``limit`` (each claimed in one short transaction).
 
     Stops after ``max_batches``, when a batch was not full, or once ``time_budget`` seconds
     (default: half the task soft time limit) are spent, so a run of hung receivers ends
-    cleanly instead of being killed mid-batch and re-sending the batch next time.
+    cleanly and hands back its unsent alerts instead of being killed with them leased.
     """
     now = now or timezone.now()
     size = limit or settings.HUNTER_ALERT_BATCH_SIZE
@@ -120,17 +126,14 @@ def alerts_process_pending(
 
 def _process_batch(now: datetime, size: int, deadline: float) -> AlertReport:
     report = AlertReport()
-    with transaction.atomic():
-        alerts = list(_locked(_due_alerts(now))[:size])
-        configs = _configs_by_type((alert.alert_type for alert in alerts), frequency=None)
-        handled = []
-        for alert in alerts:
-            if time.monotonic() > deadline:
-                break  # the rest stay as they are and are unlocked at commit
-            outcome = _deliver_now(alert, configs.get(alert.alert_type, []), now, report)
-            report.count(outcome)
-            handled.append(alert)
-        Alert.objects.bulk_update(handled, UPDATED_FIELDS)
+    alerts, token = _claim(_due_alerts(now), now, size)
+    configs = _configs_by_type((alert.alert_type for alert in alerts), frequency=None)
+    for position, alert in enumerate(alerts):
+        if time.monotonic() > deadline:
+            _release(alerts[position:], token)  # the next run sends them, not a lease later
+            break
+        report.count(_deliver_now(alert, configs.get(alert.alert_type, []), now, report))
+        _record([alert], token)
     return report
 
 
@@ -141,13 +144,40 @@ def _due_alerts(now: datetime) -> QuerySet[Alert]:
     return Alert.objects.filter(new | retry)
 
 
-def _locked(alerts: QuerySet[Alert]) -> QuerySet[Alert]:
-    # of=("self",): lock the alert rows only, never the companies scans are writing.
-    return (
-        alerts.select_for_update(skip_locked=True, of=("self",))
-        .select_related("company")
-        .order_by("id")
+def _claim(alerts: QuerySet[Alert], now: datetime, size: int) -> tuple[list[Alert], uuid.UUID]:
+    """Lease up to ``size`` of these alerts that no live run holds, oldest first, and commit."""
+    token = uuid.uuid4()
+    free = Q(claimed_until__isnull=True) | Q(claimed_until__lte=now)
+    with transaction.atomic():
+        # of=("self",): lock the alert rows only, never the companies scans are writing.
+        claimed = list(
+            alerts.filter(free)
+            .select_for_update(skip_locked=True, of=("self",))
+            .select_related("company")
+            .order_by("id")[:size]
+        )
+        lease_end = now + timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+        Alert.objects.filter(id__in=[alert.id for alert in claimed]).update(
+            claimed_until=lease_end, claim_token=token
+        )
+    return claimed, token
+
+
+def _record(alerts: list[Alert], token: uuid.UUID) -> None:
+    """Store the outcomes and end the lease, only on rows this run still holds."""
+    for alert in alerts:
+        alert.claimed_until = None
+        alert.claim_token = None
+    written = Alert.objects.filter(claim_token=token).bulk_update(
+        alerts, [*UPDATED_FIELDS, "claimed_until", "claim_token"]
     )
+    if written < len(alerts):  # the lease ran out and another run took them over
+        logger.warning("alert_lease_lost", alerts=len(alerts) - written)
+
+
+def _release(alerts: list[Alert], token: uuid.UUID) -> None:
+    ids = [alert.id for alert in alerts]
+    Alert.objects.filter(id__in=ids, claim_token=token).update(claimed_until=None, claim_token=None)
 
 
 def _configs_by_type(
@@ -268,15 +298,14 @@ def alerts_send_digest(
     """
     now = now or timezone.now()
     report = AlertReport()
-    with transaction.atomic():
-        alerts = list(_locked(Alert.objects.filter(digest_due=True))[:limit])
-        configs = _configs_by_type(
-            (alert.alert_type for alert in alerts), frequency=AlertFrequency.DAILY_DIGEST
-        )
-        delivered, errors = _send_digests(alerts, configs, report)
-        for alert in alerts:
-            report.count(_settle_digest(alert, delivered[alert.id], errors[alert.id], now))
-        Alert.objects.bulk_update(alerts, UPDATED_FIELDS)
+    alerts, token = _claim(Alert.objects.filter(digest_due=True), now, limit)
+    configs = _configs_by_type(
+        (alert.alert_type for alert in alerts), frequency=AlertFrequency.DAILY_DIGEST
+    )
+    delivered, errors = _send_digests(alerts, configs, report)
+    for alert in alerts:
+        report.count(_settle_digest(alert, delivered[alert.id], errors[alert.id], now))
+    _record(alerts, token)
     if report.processed:
         logger.info("alert_digest_sent", **report.as_dict())
     return report

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -12,12 +14,13 @@ from typing import Any
 
 import pytest
 from django.core import mail
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from hunter.testing.http_receiver import HttpReceiver
 from leads.choices import AlertFrequency, AlertStatus, AlertType, NotificationMethod
 from leads.models import Alert, AlertConfig
+from leads.services import alerts as alerts_module
 from leads.services.alerts import (
     AlertOutcome,
     AlertReport,
@@ -329,7 +332,9 @@ def test_a_batch_handles_at_most_limit_alerts_oldest_first(receiver: HttpReceive
     assert received == [alert.id for alert in alerts]
 
 
-def test_query_count_per_batch_does_not_grow_with_the_batch(receiver: HttpReceiver) -> None:
+def test_a_batch_costs_three_queries_and_one_outcome_write_per_alert(
+    receiver: HttpReceiver,
+) -> None:
     webhook_config(receiver.url("/hook"))
     AlertConfigFactory.create(email_address="ayse@partner.example")
     for n in range(2):
@@ -342,7 +347,9 @@ def test_query_count_per_batch_does_not_grow_with_the_batch(receiver: HttpReceiv
     with CaptureQueriesContext(connection) as large:
         alerts_process_pending(now=NOW)
 
-    assert len(statements(large)) == len(statements(small)) == 3  # lock, configs, update
+    # Lock and lease, configs, then each outcome as soon as it is known (a run killed
+    # mid-batch re-sends only the alert in flight): no lookups per alert.
+    assert (len(statements(small)), len(statements(large))) == (3 + 2, 3 + 12)
     assert Alert.objects.filter(status=AlertStatus.SENT).count() == 14
 
 
@@ -491,3 +498,84 @@ def test_report_names_every_outcome_for_the_task_result() -> None:
         "nothing_to_send": 0,
         "waiting_for_digest": 0,
     }
+
+
+# --- leases: no transaction across a send, a killed run's alerts come back ---------------------
+
+
+def open_transactions_elsewhere() -> int:
+    """Sessions on the test database, other than ours, with a transaction open."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%%'"
+        )
+        return int(cursor.fetchone()[0])
+
+
+def wait_for_requests(receiver: HttpReceiver, path: str, count: int) -> None:
+    deadline = time.monotonic() + 30
+    while len(receiver.requests(path)) < count:
+        assert time.monotonic() < deadline, f"the receiver never got {count} requests"
+        time.sleep(0.02)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_while_a_webhook_hangs_no_transaction_is_open_and_the_alert_row_is_not_locked(
+    receiver: HttpReceiver, alert_settings: Any
+) -> None:
+    alert_settings.HUNTER_ALERT_WEBHOOK_TIMEOUT = 5.0
+    alert = mx_alert()
+    webhook_config(receiver.url("/hook"))
+    receiver.set_silent("/hook")
+    run = threading.Thread(target=process_in_thread, args=(threading.Barrier(1), []))
+    run.start()
+    try:
+        wait_for_requests(receiver, "/hook", 1)  # the run is now waiting on the receiver
+
+        assert open_transactions_elsewhere() == 0
+        with transaction.atomic():  # NOWAIT: raises at once if the run held the row lock
+            Alert.objects.select_for_update(nowait=True).get(id=alert.id)
+        leased = refreshed(alert)
+        assert (leased.status, leased.claim_token is not None) == ("pending", True)
+    finally:
+        run.join(30)
+
+    alert = refreshed(alert)
+    assert (alert.status, alert.claimed_until, alert.claim_token) == ("failed", None, None)
+
+
+def test_an_alert_leased_by_another_run_is_skipped_until_the_lease_ends(
+    receiver: HttpReceiver, settings: Any
+) -> None:
+    alert = mx_alert()
+    webhook_config(receiver.url("/hook"))
+    lease_end = NOW + timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    # A run leased it and was killed before it could record anything.
+    Alert.objects.filter(id=alert.id).update(claimed_until=lease_end, claim_token=uuid.uuid4())
+
+    assert alerts_process_pending(now=NOW).processed == 0
+    assert receiver.requests("/hook") == []
+
+    report = alerts_process_pending(now=lease_end + timedelta(seconds=1))
+
+    assert (report.processed, len(receiver.requests("/hook"))) == (1, 1)
+    assert (refreshed(alert).status, refreshed(alert).claim_token) == ("sent", None)
+
+
+def test_a_run_whose_lease_was_taken_over_does_not_overwrite_the_new_runs_outcome(
+    receiver: HttpReceiver,
+) -> None:
+    alert = mx_alert()
+    webhook_config(receiver.url("/hook"))
+    receiver.set_status("/hook", 500)
+    alerts, token = alerts_module._claim(Alert.objects.all(), NOW, 10)
+    # Meanwhile the lease ran out, and a newer run took the alert and delivered it.
+    Alert.objects.filter(id=alert.id).update(
+        status=AlertStatus.SENT, claim_token=uuid.uuid4(), claimed_until=None
+    )
+    alerts[0].status = AlertStatus.FAILED
+
+    alerts_module._record(alerts, token)
+
+    assert refreshed(alert).status == AlertStatus.SENT

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
@@ -16,6 +17,7 @@ from hunter.testing.http_receiver import HttpReceiver
 from leads import tasks
 from leads.choices import AlertStatus, NotificationMethod
 from leads.models import Alert
+from leads.services import alerts
 from leads.tests.factories import AlertConfigFactory, AlertFactory, CompanyFactory
 
 RESULT_TIMEOUT = 60
@@ -98,3 +100,31 @@ def test_the_worker_delivers_pending_alerts(
     assert (answer["processed"], answer["sent"]) == (1, 1)
     assert receiver.requests("/hook")[0].json()["alert_id"] == alert.id
     assert Alert.objects.get(id=alert.id).notification_method == "webhook"
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_an_alert_whose_worker_is_killed_mid_send_is_sent_by_a_later_run_after_its_lease(
+    receiver: HttpReceiver, celery_worker_process: CeleryWorkerProcess
+) -> None:
+    alert = pending_alert_with_webhook(receiver)
+    receiver.set_silent("/hook")  # the send hangs until the worker is killed
+    tasks.process_pending_alerts.delay()
+    deadline = time.monotonic() + RESULT_TIMEOUT
+    while not receiver.requests("/hook"):
+        assert time.monotonic() < deadline, "the worker never tried to send the alert"
+        time.sleep(0.05)
+
+    celery_worker_process.kill()
+
+    leased = Alert.objects.get(id=alert.id)
+    assert (leased.status, leased.claimed_until is not None) == (AlertStatus.PENDING, True)
+    receiver.reset("/hook")
+    assert alerts.alerts_process_pending().processed == 0  # still leased to the dead run
+    assert leased.claimed_until is not None
+    after_lease = leased.claimed_until + timedelta(seconds=1)
+    report = alerts.alerts_process_pending(now=after_lease)
+
+    assert (report.processed, report.outcomes["sent"]) == (1, 1)
+    assert Alert.objects.get(id=alert.id).status == AlertStatus.SENT
+    assert len(receiver.requests("/hook")) == 2  # the one in flight, and the retry

@@ -380,6 +380,7 @@ def _count_batch(job: ScanJob, *, rows: int, succeeded: int, failed: int) -> Non
         processed=F("processed") + rows,
         succeeded=F("succeeded") + succeeded,
         failed=F("failed") + failed,
+        heartbeat_at=timezone.now(),  # the recovery task fails an import that stops
     )
 
 

@@ -6,10 +6,18 @@ worker round trips are in test_tasks.py and test_reliability.py.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+import sentry_sdk
+from django.db import connection
+from sentry_sdk.envelope import Envelope
+from sentry_sdk.transport import Transport
 
 from hunter.testing.dns_server import DnsServer
+from hunter.testing.sessions import held_elsewhere
 from leads.models import Company, DomainSignals
+from scanning.holds import chunk_hold, chunk_release, held_chunk_ids
 from scanning.models import (
     ChunkStatus,
     JobKind,
@@ -117,25 +125,65 @@ def test_a_chunk_left_failed_by_an_earlier_attempt_is_retried_with_a_new_attempt
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_chunk_whose_worker_died_too_often_is_set_aside_and_the_job_finishes(
+def test_a_chunk_left_running_by_dead_workers_runs_again_counting_lost_workers_not_errors(
     scanning_setup, settings
 ) -> None:
     settings.HUNTER_SCAN_CHUNK_MAX_ATTEMPTS = 3
+    job = jobs.scan_job_start(domains=["contoso.com", "fabrikam.com"], enqueue=False)
+    chunk = job.chunks.get()
+    # Three runs claimed the chunk and their workers died (the lock died with them).
+    ScanChunk.objects.filter(id=chunk.id).update(
+        status=ChunkStatus.RUNNING, attempts=3, lost_workers=2
+    )
+
+    report = jobs.scan_chunk_run(chunk_id=chunk.id)
+
+    assert (report.status, report.attempts, report.committed) == (ChunkStatus.COMMITTED, 4, 2)
+    chunk.refresh_from_db()
+    assert (chunk.lost_workers, chunk.errors) == (3, 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_chunk_whose_worker_died_too_often_is_set_aside_and_the_job_finishes(
+    scanning_setup, settings
+) -> None:
+    settings.HUNTER_SCAN_CHUNK_MAX_LOST_WORKERS = 4
     job = jobs.scan_job_start(domains=["contoso.com", "fabrikam.com", "adatum.com"], enqueue=False)
     first = job.chunks.get(number=1)
-    # Three runs of the first chunk claimed an attempt and never came back.
-    ScanChunk.objects.filter(id=first.id).update(status=ChunkStatus.RUNNING, attempts=3)
+    # Four runs of the first chunk died under it; this one finds it left running again.
+    ScanChunk.objects.filter(id=first.id).update(
+        status=ChunkStatus.RUNNING, attempts=5, lost_workers=4
+    )
 
     finished = jobs.scan_job_run_inline(job_id=job.id)
 
     assert finished.status == JobStatus.COMPLETED
     assert (finished.processed, finished.succeeded, finished.failed) == (3, 1, 2)
     first.refresh_from_db()
-    assert first.status == ChunkStatus.SET_ASIDE
-    assert "worker was lost" in first.last_error
+    assert (first.status, first.lost_workers, first.errors) == (ChunkStatus.SET_ASIDE, 5, 0)
+    assert "worker was lost 5 times" in first.last_error
     set_aside = ScanOutcome.objects.filter(job=job, status=OutcomeStatus.SET_ASIDE)
     assert sorted(set_aside.values_list("domain", flat=True)) == ["contoso.com", "fabrikam.com"]
     assert not Company.objects.filter(domain="contoso.com").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_run_of_a_chunk_that_a_live_run_holds_is_dropped_without_scanning(
+    scanning_setup: DnsServer,
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("chunk holds are PostgreSQL session locks")
+    job = jobs.scan_job_start(domains=["contoso.com"], enqueue=False)
+    chunk = job.chunks.get()
+    with held_elsewhere(lambda: chunk_hold(chunk.id), lambda: chunk_release(chunk.id)):
+        report = jobs.scan_chunk_run(chunk_id=chunk.id)
+        assert held_chunk_ids([chunk.id]) == {chunk.id}
+
+    assert report.status == jobs.HELD
+    assert scanning_setup.total_queries() == 0
+    chunk.refresh_from_db()
+    assert (chunk.status, chunk.attempts) == (ChunkStatus.PENDING, 0)
+    assert held_chunk_ids([chunk.id]) == set()
 
 
 @pytest.mark.django_db
@@ -170,3 +218,43 @@ def test_the_daily_rescan_covers_every_scanned_company_as_one_rescan_job(scannin
 @pytest.mark.django_db
 def test_the_daily_rescan_with_nothing_scanned_creates_no_job() -> None:
     assert jobs.rescan_job_start_for_signalled() is None
+
+
+class CollectingTransport(Transport):
+    """Keeps Sentry's events in memory: nothing leaves the machine."""
+
+    def __init__(self, options: dict[str, Any] | None = None) -> None:
+        super().__init__(options)
+        self.events: list[dict[str, Any]] = []
+
+    def capture_envelope(self, envelope: Envelope) -> None:
+        event = envelope.get_event()
+        if event is not None:
+            self.events.append(dict(event))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_chunk_set_aside_logs_its_error_with_the_traceback_and_sends_it_to_sentry(
+    scanning_setup, settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings.HUNTER_SCAN_CHUNK_MAX_ATTEMPTS = 1
+    settings.HUNTER_DB_LOCK_TIMEOUT_MS = 100
+    Company.objects.create(domain="contoso.com", canonical_name="Held")
+    job = jobs.scan_job_start(domains=["contoso.com"], enqueue=False)
+    sentry = CollectingTransport()
+    sentry_sdk.init(dsn="https://key@127.0.0.1/1", transport=sentry)
+    lock = held_elsewhere(lambda: Company.objects.select_for_update().get(domain="contoso.com"))
+    try:
+        with lock:  # the chunk's store meets a lock timeout on its only allowed attempt
+            report = jobs.scan_chunk_run(chunk_id=job.chunks.get().id)
+    finally:
+        sentry_sdk.init()  # back to no client: nothing else reports
+
+    assert report.status == ChunkStatus.SET_ASIDE
+    logged = [record.msg for record in caplog.records if isinstance(record.msg, dict)]
+    set_aside = next(line for line in logged if line["event"] == "scan_chunk_set_aside")
+    assert set_aside["exc_info"].__traceback__ is not None  # rendered with the log line
+    exceptions = [event for event in sentry.events if "exception" in event]
+    assert exceptions, "the set-aside error never reached Sentry"
+    frames = exceptions[0]["exception"]["values"][-1]["stacktrace"]["frames"]
+    assert any(frame["module"] == "scanning.services.jobs" for frame in frames)

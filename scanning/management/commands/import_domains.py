@@ -1,9 +1,10 @@
 """`manage.py import_domains FILE`: import a CSV or Excel file of domains from the shell.
 
 Prints a summary (rows, unique domains, new companies) and the per-row errors. Exit status
-0 when at least one domain was imported, 1 when none was, 2 for an unreadable or unsupported
-file. With --scan, a scan job is started for the imported domains. Jobs are named by their
-public id, the one the pages and the API show.
+0 when at least one domain was imported, 1 when none was; an unreadable or unsupported file
+is a CommandError. With --scan, a scan job is started for the imported domains; 3 when the
+broker could not take it (it stays queued and is sent once the broker is back). Jobs are named
+by their public id, the one the pages and the API show.
 """
 
 from __future__ import annotations
@@ -66,7 +67,9 @@ class Command(BaseCommand):
 
     def _start_scan(self, domains: list[str]) -> None:
         # Imported lazily: scan jobs are their own module, and a plain import needs none of it.
-        from scanning.services.jobs import scan_job_start
+        from scanning.services.jobs import NOT_SENT_MESSAGE, job_send_failure, scan_job_start
 
         job = scan_job_start(domains=domains, kind="scan", created_by=None)
         self.stdout.write(f"scan job: {job.public_id} ({len(domains)} domains)")
+        if job_send_failure(job):
+            raise CommandError(NOT_SENT_MESSAGE, returncode=3)

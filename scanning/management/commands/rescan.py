@@ -3,7 +3,8 @@
 By default the job goes to the Celery workers and the command prints its progress until it
 finishes (``--no-wait`` returns at once after printing the job id). ``--sync`` runs the job
 in this process instead, for an installation without a worker. Exit status 0 when the job
-completed, 1 when some domains failed, 2 for a usage error.
+completed, 1 when some domains failed, 2 for a usage error, 3 when the broker was unavailable
+(the job stays queued and the recovery task sends it once the broker is back).
 """
 
 from __future__ import annotations
@@ -16,7 +17,13 @@ from django.core.management.base import BaseCommand, CommandError
 
 from leads.models import Company
 from scanning.models import JobKind, ScanJob
-from scanning.services.jobs import NoValidDomains, scan_job_run_inline, scan_job_start
+from scanning.services.jobs import (
+    NOT_SENT_MESSAGE,
+    NoValidDomains,
+    job_send_failure,
+    scan_job_run_inline,
+    scan_job_start,
+)
 
 POLL_SECONDS = 2.0
 
@@ -45,6 +52,8 @@ class Command(BaseCommand):
         except NoValidDomains as error:
             raise CommandError(str(error), returncode=2) from error
         self.stdout.write(f"rescan job {job.public_id}: {job.total} domains")
+        if job_send_failure(job):
+            raise CommandError(NOT_SENT_MESSAGE, returncode=3)
         if options["sync"]:
             job = scan_job_run_inline(job_id=job.id)
         elif options["no_wait"]:
