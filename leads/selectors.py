@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from leads.choices import DnsStatus
-from leads.models import DomainSignals, LeadScore
+from leads.filtersets import LeadFilterSet
+from leads.models import Company, DomainSignals, LeadScore
+from leads.priority import priority_score_expression
 from scanning.engine.changes import Snapshot
 
 
@@ -42,3 +51,26 @@ def lead_scan_snapshot(*, domain: str) -> Snapshot | None:
     signals = DomainSignals.objects.filter(company__domain=domain).first()
     score = LeadScore.objects.filter(company__domain=domain).first()
     return scan_snapshot_from_rows(signals, score)
+
+
+def lead_list(
+    *,
+    filters: Mapping[str, Any] | None = None,
+    user: AbstractBaseUser | AnonymousUser | None = None,
+) -> QuerySet[Company]:
+    """Scanned leads (companies with a score) with signals and score joined in ONE query.
+
+    Each row carries ``priority_score`` (1-7, computed in SQL). With ``filters`` (query
+    parameters such as ``request.GET``) the rows are filtered and sorted by ``LeadFilterSet``;
+    invalid parameters raise ``ValidationError`` naming each field. Without them the order is
+    priority ascending, then score descending. ``user`` owns the favourites ``favorite`` keeps.
+    """
+    leads = (
+        Company.objects.filter(score__readiness_score__isnull=False)
+        .select_related("signals", "score")
+        .annotate(priority_score=priority_score_expression("score__"))
+    )
+    filterset = LeadFilterSet(filters or {}, queryset=leads, user=user)
+    if not filterset.is_valid():
+        raise ValidationError({name: list(errors) for name, errors in filterset.errors.items()})
+    return filterset.qs
