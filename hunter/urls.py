@@ -1,10 +1,12 @@
-"""Top-level URL configuration: pages, sign-in, language switch, admin, health probes."""
+"""Top-level URL configuration: pages, sign-in, language switch, admin, health probes, API."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from hunter import health, views
+from hunter.api.urls import docs_urlpatterns
+from hunter.api.urls import urlpatterns as api_urlpatterns
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -21,4 +23,8 @@ urlpatterns = [
     path("healthz/live", health.live, name="healthz-live"),
     path("healthz/ready", health.ready, name="healthz-ready"),
     path("healthz/startup", health.startup, name="healthz-startup"),
+    *docs_urlpatterns,
+    path("api/v1/", include((api_urlpatterns, "v1"))),
+    # The unversioned paths old clients call: same views, plus deprecation headers.
+    path("", include((api_urlpatterns, "legacy"))),
 ]

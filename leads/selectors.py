@@ -8,12 +8,12 @@ from typing import Any
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Avg, Count, Max, Q, QuerySet
 from django.utils import timezone
 
-from leads.choices import DnsStatus
+from leads.choices import DnsStatus, Segment
 from leads.filtersets import LeadFilterSet
-from leads.models import Company, DomainSignals, LeadScore
+from leads.models import Alert, AlertConfig, Company, DomainSignals, LeadScore, Note, Tag
 from leads.priority import priority_score_expression
 from scanning.engine.changes import Snapshot
 
@@ -74,3 +74,71 @@ def lead_list(
     if not filterset.is_valid():
         raise ValidationError({name: list(errors) for name, errors in filterset.errors.items()})
     return filterset.qs
+
+
+def company_get(*, domain: str) -> Company | None:
+    """The company stored under a normalised domain, with its signals and score; or None."""
+    return (
+        Company.objects.select_related("signals", "score")
+        .annotate(priority_score=priority_score_expression("score__"))
+        .filter(domain=domain)
+        .first()
+    )
+
+
+def company_is_scored(company: Company) -> bool:
+    """True when the company has a readiness score (a scan resolved it at least once)."""
+    score = LeadScore.objects.filter(company_id=company.pk).values_list(
+        "readiness_score", flat=True
+    )
+    return score.first() is not None
+
+
+def lead_notes(*, company: Company) -> QuerySet[Note]:
+    """The company's notes, newest first."""
+    return Note.objects.filter(company=company).order_by("-created_at", "-id")
+
+
+def lead_tags(*, company: Company) -> QuerySet[Tag]:
+    """The company's tags (automatic and manual), newest first."""
+    return Tag.objects.filter(company=company).order_by("-created_at", "-id")
+
+
+def dashboard_stats(*, high_priority_score: int) -> dict[str, Any]:
+    """Counts and score figures over scanned leads, in one aggregate query.
+
+    ``high_priority`` counts Migration leads scoring at least ``high_priority_score``.
+    """
+    scored = LeadScore.objects.filter(readiness_score__isnull=False)
+    by_segment = {key.lower(): Count("id", filter=Q(segment=key)) for key in Segment.values}
+    figures = scored.aggregate(
+        total_leads=Count("id"),
+        avg_score=Avg("readiness_score"),
+        max_score=Max("readiness_score"),
+        high_priority=Count(
+            "id",
+            filter=Q(segment=Segment.MIGRATION, readiness_score__gte=high_priority_score),
+        ),
+        **by_segment,
+    )
+    figures["avg_score"] = round(float(figures["avg_score"] or 0.0), 2)
+    return figures
+
+
+def alerts_list(
+    *, domain: str = "", alert_type: str = "", status: str = "", limit: int = 100
+) -> list[Alert]:
+    """Alerts newest first, optionally for one domain, type or status, at most ``limit``."""
+    alerts = Alert.objects.select_related("company").order_by("-created_at", "-id")
+    if domain:
+        alerts = alerts.filter(company__domain=domain)
+    if alert_type:
+        alerts = alerts.filter(alert_type=alert_type)
+    if status:
+        alerts = alerts.filter(status=status)
+    return list(alerts[:limit])
+
+
+def alert_configs_of(*, user_id: int) -> QuerySet[AlertConfig]:
+    """One user's alert configurations."""
+    return AlertConfig.objects.filter(user_id=user_id).order_by("alert_type", "notification_method")

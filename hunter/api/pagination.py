@@ -1,0 +1,57 @@
+"""Page-number pagination in SQL, answering the legacy lead-list shape.
+
+``{<items>, total, page, page_size, total_pages}``: one COUNT and one LIMIT/OFFSET query,
+whatever the page size. A page past the end is an empty list, not an error.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+from rest_framework import serializers
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+
+
+class PageParams(serializers.Serializer[Any]):
+    page = serializers.IntegerField(min_value=1, default=1)
+    page_size = serializers.IntegerField(
+        min_value=1, max_value=MAX_PAGE_SIZE, default=DEFAULT_PAGE_SIZE
+    )
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: Sequence[Any]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def total_pages(self) -> int:
+        return math.ceil(self.total / self.page_size)
+
+    def body(self, items_key: str, items: list[Any]) -> dict[str, Any]:
+        return {
+            items_key: items,
+            "total": self.total,
+            "page": self.page,
+            "page_size": self.page_size,
+            "total_pages": self.total_pages,
+        }
+
+
+def paginate(queryset: QuerySet[Any], params: Any) -> Page:
+    """The page ``params`` asks for (validated: 400 naming page or page_size if out of range)."""
+    checked = PageParams(data=params)
+    checked.is_valid(raise_exception=True)
+    page, size = checked.validated_data["page"], checked.validated_data["page_size"]
+    total = queryset.count()
+    offset = (page - 1) * size
+    rows = list(queryset[offset : offset + size]) if offset < total else []
+    return Page(rows, total, page, size)

@@ -1,0 +1,162 @@
+"""The lead's API fields: one table maps stored rows to the names old clients read.
+
+Every lead response (list, detail, export) is built from ``LEAD_FIELDS``, so a renamed model
+column touches one getter here and the documented field names never move. The same table
+builds the OpenAPI serializer, so the schema cannot drift from what is sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from rest_framework import serializers
+
+from leads.choices import DnsStatus, RegistrationStatus
+from leads.models import Company, DomainSignals, LeadScore
+from leads.priority import priority_score
+
+
+@dataclass(frozen=True)
+class LeadField:
+    """One response field: how to read it from a lead, and its type for the schema."""
+
+    get: Callable[[Company], Any]
+    schema: serializers.Field
+
+
+def _signals(company: Company) -> DomainSignals | None:
+    try:
+        return company.signals
+    except DomainSignals.DoesNotExist:
+        return None
+
+
+def _score(company: Company) -> LeadScore | None:
+    try:
+        return company.score
+    except LeadScore.DoesNotExist:
+        return None
+
+
+def _text_or_none(value: str | None) -> str | None:
+    return value or None
+
+
+def legacy_scan_status(signals: DomainSignals | None) -> str:
+    """The old single ``scan_status`` word, from the two statuses stored today."""
+    if signals is None or signals.dns_status == DnsStatus.PENDING:
+        return "pending"
+    if signals.dns_status == DnsStatus.INVALID:
+        return "invalid_domain"
+    if signals.dns_status == DnsStatus.UNRESOLVED:
+        return "dns_timeout"
+    if signals.registration_status == RegistrationStatus.UNKNOWN:
+        return "whois_failed"
+    return "success"
+
+
+def _from_signals(
+    name: str, convert: Callable[[Any], Any] = lambda v: v
+) -> Callable[[Company], Any]:
+    def get(company: Company) -> Any:
+        signals = _signals(company)
+        return convert(getattr(signals, name)) if signals is not None else None
+
+    return get
+
+
+def _from_score(name: str, convert: Callable[[Any], Any] = lambda v: v) -> Callable[[Company], Any]:
+    def get(company: Company) -> Any:
+        score = _score(company)
+        return convert(getattr(score, name)) if score is not None else None
+
+    return get
+
+
+def _priority(company: Company) -> int:
+    annotated = vars(company).get("priority_score")
+    if annotated is not None:
+        return int(annotated)
+    score = _score(company)
+    return priority_score(score.segment, score.readiness_score) if score else 7
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _nullable(field: type[serializers.Field], **kwargs: Any) -> serializers.Field:
+    return field(allow_null=True, **kwargs)
+
+
+_STR = serializers.CharField
+LEAD_FIELDS: dict[str, LeadField] = {
+    "company_id": LeadField(lambda c: c.pk, serializers.IntegerField()),
+    "canonical_name": LeadField(lambda c: c.canonical_name, _STR()),
+    "domain": LeadField(lambda c: c.domain, _STR()),
+    "provider": LeadField(lambda c: _text_or_none(c.provider), _nullable(_STR)),
+    "tenant_size": LeadField(lambda c: _text_or_none(c.tenant_size), _nullable(_STR)),
+    "local_provider": LeadField(_from_signals("local_provider", _text_or_none), _nullable(_STR)),
+    "country": LeadField(lambda c: _text_or_none(c.country), _nullable(_STR)),
+    "contact_emails": LeadField(
+        lambda c: list(c.contact_emails or []),
+        serializers.ListField(child=serializers.EmailField(), allow_null=True),
+    ),
+    "contact_quality_score": LeadField(
+        lambda c: c.contact_quality_score, _nullable(serializers.IntegerField)
+    ),
+    "linkedin_pattern": LeadField(lambda c: _text_or_none(c.linkedin_pattern), _nullable(_STR)),
+    "spf": LeadField(_from_signals("spf"), _nullable(serializers.BooleanField)),
+    "dkim": LeadField(_from_signals("dkim"), _nullable(serializers.BooleanField)),
+    "dmarc_policy": LeadField(_from_signals("dmarc_policy", _text_or_none), _nullable(_STR)),
+    "dmarc_coverage": LeadField(
+        _from_signals("dmarc_coverage"), _nullable(serializers.IntegerField)
+    ),
+    "mx_root": LeadField(_from_signals("mx_root", _text_or_none), _nullable(_STR)),
+    "registrar": LeadField(_from_signals("registrar", _text_or_none), _nullable(_STR)),
+    "expires_at": LeadField(_from_signals("expires_at", _iso), _nullable(serializers.DateField)),
+    "nameservers": LeadField(
+        _from_signals("nameservers", lambda v: list(v or [])),
+        serializers.ListField(child=_STR(), allow_null=True),
+    ),
+    "scan_status": LeadField(lambda c: legacy_scan_status(_signals(c)), _STR()),
+    "scanned_at": LeadField(
+        _from_signals("scanned_at", _iso), _nullable(serializers.DateTimeField)
+    ),
+    "readiness_score": LeadField(
+        _from_score("readiness_score"), _nullable(serializers.IntegerField)
+    ),
+    "segment": LeadField(_from_score("segment"), _nullable(_STR)),
+    "reason": LeadField(_from_score("reason", _text_or_none), _nullable(_STR)),
+    "priority_score": LeadField(_priority, serializers.IntegerField(min_value=1, max_value=7)),
+    "technical_heat": LeadField(_from_score("technical_heat"), _nullable(_STR)),
+    "commercial_segment": LeadField(_from_score("commercial_segment"), _nullable(_STR)),
+    "commercial_heat": LeadField(_from_score("commercial_heat"), _nullable(_STR)),
+    "priority_category": LeadField(_from_score("priority_category"), _nullable(_STR)),
+    "priority_label": LeadField(_from_score("priority_label", _text_or_none), _nullable(_STR)),
+    # IP enrichment is not collected yet; the field stays for old clients.
+    "infrastructure_summary": LeadField(lambda c: None, _nullable(_STR)),
+}
+
+# The list query does not read contact data; old clients get null there, as before.
+LIST_HIDDEN_FIELDS = frozenset({"contact_emails", "contact_quality_score", "linkedin_pattern"})
+
+
+def lead_record(company: Company, *, with_contacts: bool = True) -> dict[str, Any]:
+    """The API form of one lead (company with signals and score selected)."""
+    record = {name: field.get(company) for name, field in LEAD_FIELDS.items()}
+    if not with_contacts:
+        record.update(dict.fromkeys(LIST_HIDDEN_FIELDS))
+    return record
+
+
+def schema_serializer(
+    name: str, fields: dict[str, serializers.Field]
+) -> type[serializers.Serializer[Any]]:
+    """A serializer class that only documents a response shape in the OpenAPI schema."""
+    return type(name, (serializers.Serializer,), dict(fields))
+
+
+LeadSchema = schema_serializer("Lead", {name: field.schema for name, field in LEAD_FIELDS.items()})
