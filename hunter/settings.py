@@ -328,6 +328,10 @@ HUNTER_API_LEGACY_DEPRECATED_ON = datetime.date(2025, 11, 16)
 HUNTER_API_LEGACY_SUNSET_ON = datetime.date(2027, 6, 30)
 # Dashboard "high priority": Migration leads scoring at least this much.
 HUNTER_HIGH_PRIORITY_SCORE = env_int("HUNTER_HIGH_PRIORITY_SCORE", 70, minimum=0, maximum=100)
+# Seconds a single-domain scan or rescan request waits for the workers before answering 202.
+HUNTER_API_SCAN_WAIT_SECONDS = env_float(
+    "HUNTER_API_SCAN_WAIT_SECONDS", 20.0, minimum=0, maximum=120
+)
 # Browser integrators: origins allowed to call the API cross-site (none by default).
 CORS_ALLOWED_ORIGINS = env_list("HUNTER_CORS_ALLOWED_ORIGINS")
 CORS_URLS_REGEX = r"^/(api/v1/)?(leads|dashboard|jobs|alerts|scan|ingest|email)(/.*)?$"

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import uuid
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -13,7 +14,17 @@ from django.utils import timezone
 
 from leads.choices import DnsStatus, Segment
 from leads.filtersets import LeadFilterSet
-from leads.models import Alert, AlertConfig, Company, DomainSignals, LeadScore, Note, Tag
+from leads.models import (
+    Alert,
+    AlertConfig,
+    Company,
+    DomainSignals,
+    LeadScore,
+    Note,
+    ScoreChangeHistory,
+    SignalChangeHistory,
+    Tag,
+)
 from leads.priority import priority_score_expression
 from scanning.engine.changes import Snapshot
 
@@ -142,3 +153,31 @@ def alerts_list(
 def alert_configs_of(*, user_id: int) -> QuerySet[AlertConfig]:
     """One user's alert configurations."""
     return AlertConfig.objects.filter(user_id=user_id).order_by("alert_type", "notification_method")
+
+
+def leads_by_domain(*, domains: Sequence[str]) -> dict[str, Company]:
+    """Companies (with signals and score) for the given domains, keyed by domain."""
+    companies = Company.objects.select_related("signals", "score").filter(domain__in=domains)
+    return {company.domain: company for company in companies}
+
+
+def scan_changes(*, domain: str, scan_token: uuid.UUID) -> dict[str, list[Any]]:
+    """The signal changes, score changes and alerts one scan wrote for one domain."""
+    scope = {"company__domain": domain, "scan_token": scan_token}
+    return {
+        "signal_changes": list(SignalChangeHistory.objects.filter(**scope).order_by("id")),
+        "score_changes": list(ScoreChangeHistory.objects.filter(**scope).order_by("id")),
+        "alerts": list(Alert.objects.filter(**scope).order_by("id")),
+    }
+
+
+def company_accepts_mail(*, domain: str) -> bool | None:
+    """Whether the last resolved scan found MX hosts; None when there is no such scan."""
+    signals = (
+        DomainSignals.objects.filter(company__domain=domain)
+        .only("dns_status", "mx", "null_mx")
+        .first()
+    )
+    if signals is None or signals.dns_status != DnsStatus.OK:
+        return None
+    return bool(signals.mx) and not signals.null_mx

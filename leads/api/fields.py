@@ -160,3 +160,32 @@ def schema_serializer(
 
 
 LeadSchema = schema_serializer("Lead", {name: field.schema for name, field in LEAD_FIELDS.items()})
+
+
+# What a scan answers about one domain: a subset of the lead, with the score as "score".
+SCAN_RESULT_FIELDS = {
+    "domain": "domain",
+    "score": "readiness_score",
+    "segment": "segment",
+    "reason": "reason",
+    "provider": "provider",
+    "local_provider": "local_provider",
+    "tenant_size": "tenant_size",
+    "mx_root": "mx_root",
+    "spf": "spf",
+    "dkim": "dkim",
+    "dmarc_policy": "dmarc_policy",
+    "dmarc_coverage": "dmarc_coverage",
+    "scan_status": "scan_status",
+}
+
+
+def scan_result_record(company: Company) -> dict[str, Any]:
+    """The legacy scan-result shape of a stored lead (company with signals and score)."""
+    return {name: LEAD_FIELDS[source].get(company) for name, source in SCAN_RESULT_FIELDS.items()}
+
+
+ScanResultSchema = schema_serializer(
+    "ScanResult",
+    {name: LEAD_FIELDS[source].schema for name, source in SCAN_RESULT_FIELDS.items()},
+)

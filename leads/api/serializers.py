@@ -218,3 +218,39 @@ def alert_config_record(config: AlertConfig) -> dict[str, Any]:
         "created_at": config.created_at.isoformat(),
         "updated_at": config.updated_at.isoformat(),
     }
+
+
+class EmailRequest(serializers.Serializer[Any]):
+    domain = serializers.CharField(max_length=2048)
+
+
+class EmailValidateRequest(EmailRequest):
+    use_smtp = serializers.BooleanField(
+        default=False, help_text="Accepted for old clients; SMTP probing is disabled."
+    )
+
+
+EmailListSchema = schema_serializer(
+    "GeneratedEmails",
+    {
+        "domain": serializers.CharField(),
+        "emails": serializers.ListField(child=serializers.EmailField()),
+    },
+)
+
+EmailChecksSchema = schema_serializer(
+    "CheckedEmails",
+    {
+        "domain": serializers.CharField(),
+        "emails": schema_serializer(
+            "EmailCheck",
+            {
+                "email": serializers.CharField(),
+                "status": serializers.ChoiceField(["valid", "invalid", "unknown"]),
+                "confidence": serializers.ChoiceField(["high", "medium", "low"]),
+                "checks": serializers.DictField(),
+                "reason": serializers.CharField(),
+            },
+        )(many=True),
+    },
+)

@@ -27,4 +27,10 @@ urlpatterns = [
     path("dashboard/kpis", views.KpiView.as_view(), name="dashboard-kpis"),
     path("alerts", views.AlertListView.as_view(), name="alert-list"),
     path("alerts/config", views.AlertConfigView.as_view(), name="alert-config"),
+    path("email/generate", views.EmailGenerateView.as_view(), name="email-generate"),
+    path(
+        "email/generate-and-validate",
+        views.EmailValidateView.as_view(),
+        name="email-generate-and-validate",
+    ),
 ]

@@ -28,6 +28,10 @@ from leads.api.serializers import (
     AlertQuery,
     AlertSchema,
     DashboardSchema,
+    EmailChecksSchema,
+    EmailListSchema,
+    EmailRequest,
+    EmailValidateRequest,
     EnrichRequest,
     EnrichResponse,
     KpiSchema,
@@ -39,6 +43,7 @@ from leads.api.serializers import (
     note_record,
     tag_record,
 )
+from leads.emails import check_email, generic_emails
 from leads.models import Company
 from leads.services.alert_configs import alert_config_upsert
 from leads.services.companies import company_contacts_update
@@ -247,3 +252,27 @@ class AlertConfigView(APIView):
         body.is_valid(raise_exception=True)
         config = alert_config_upsert(user_id=request.user.pk, **body.validated_data)
         return Response(alert_config_record(config), status=201)
+
+
+class EmailGenerateView(APIView):
+    """The generic mailbox addresses of a domain (info@, sales@, ...)."""
+
+    @extend_schema(request=EmailRequest, responses=EmailListSchema)
+    def post(self, request: Request) -> Response:
+        body = EmailRequest(data=request.data)
+        body.is_valid(raise_exception=True)
+        domain = domain_param(body.validated_data["domain"])
+        return Response({"domain": domain, "emails": generic_emails(domain)})
+
+
+class EmailValidateView(APIView):
+    """Generic addresses with syntax and MX checks from the last scan; SMTP is never probed."""
+
+    @extend_schema(request=EmailValidateRequest, responses=EmailChecksSchema)
+    def post(self, request: Request) -> Response:
+        body = EmailValidateRequest(data=request.data)
+        body.is_valid(raise_exception=True)
+        domain = domain_param(body.validated_data["domain"])
+        has_mx = selectors.company_accepts_mail(domain=domain)
+        checks = [vars(check_email(email, has_mx=has_mx)) for email in generic_emails(domain)]
+        return Response({"domain": domain, "emails": checks})
