@@ -8,6 +8,7 @@ from email.utils import format_datetime
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.encoding import escape_uri_path
 
 from hunter.api.versioning import V1_PREFIX, is_legacy
 
@@ -33,5 +34,7 @@ class LegacyDeprecationMiddleware:
         if is_legacy(request):
             response["Deprecation"] = self.deprecation
             response["Sunset"] = self.sunset
-            response["Link"] = f'<{V1_PREFIX}{request.path}>; rel="successor-version"'
+            # Percent-encoded: the path may hold anything a client sent, newlines included.
+            successor = escape_uri_path(f"{V1_PREFIX}{request.path}")
+            response["Link"] = f'<{successor}>; rel="successor-version"'
         return response

@@ -234,3 +234,9 @@ def test_cors_allows_configured_origins_and_the_api_key_header(
     assert preflight["Access-Control-Allow-Origin"] == "https://app.example.com"
     assert "x-api-key" in preflight["Access-Control-Allow-Headers"]
     assert "Access-Control-Allow-Origin" not in other
+
+
+def test_the_successor_link_is_percent_encoded_whatever_the_path(key_client: APIClient) -> None:
+    response = key_client.get("/leads/%0D%0Aset-cookie:x")
+    assert response.status_code == 400
+    assert response["Link"] == '</api/v1/leads/%0D%0Aset-cookie:x>; rel="successor-version"'
