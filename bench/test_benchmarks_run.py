@@ -7,6 +7,7 @@ make sure the scripts, their synthetic data and their output contract stay intac
 from __future__ import annotations
 
 import json
+import shutil
 import os
 import subprocess
 import sys
@@ -59,3 +60,15 @@ def test_bulk_scan_prints_its_figures_as_the_last_json_line() -> None:
     ):
         assert figures[key] > 0, key
     assert figures["domains"] == 60
+
+
+def test_api_latency_prints_its_figures_as_the_last_json_line() -> None:
+    if shutil.which("wrk") is None:
+        pytest.skip("the API benchmark drives gunicorn with wrk (apt-get install wrk)")
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        pytest.skip("the API benchmark seeds PostgreSQL")
+    figures = run_benchmark("api_latency.py", "--leads", "300", "--duration", "1")
+    for key in ("api_rps", "bare_rps", "rps_ratio", "first_p99_ms", "bare_p99_ms", "deep_p99_ms"):
+        assert figures[key] > 0, key
+    assert figures["auth_overhead_ms"] > 0
+    assert figures["errors"] == 0

@@ -98,11 +98,14 @@ def company_get(*, domain: str) -> Company | None:
 
 
 def company_is_scored(company: Company) -> bool:
-    """True when the company has a readiness score (a scan resolved it at least once)."""
-    score = LeadScore.objects.filter(company_id=company.pk).values_list(
-        "readiness_score", flat=True
-    )
-    return score.first() is not None
+    """True when the company has a readiness score (a scan resolved it at least once).
+
+    Reads the score row ``company_get`` selected, so it costs no query.
+    """
+    try:
+        return company.score.readiness_score is not None
+    except LeadScore.DoesNotExist:
+        return False
 
 
 def lead_notes(*, company: Company) -> QuerySet[Note]:

@@ -18,7 +18,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 from rest_framework import serializers
 
-from leads.api.fields import lead_record
+from leads.api.fields import LIST_COLUMNS, lead_record
 from leads.models import Company
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -78,7 +78,7 @@ def export_row(company: Company) -> list[Any]:
 
 def _rows(leads: QuerySet[Company]) -> Iterator[list[Any]]:
     yield list(COLUMNS)
-    for company in leads.iterator(chunk_size=CURSOR_CHUNK):
+    for company in leads.only(*LIST_COLUMNS).iterator(chunk_size=CURSOR_CHUNK):
         yield export_row(company)
 
 

@@ -21,7 +21,7 @@ from hunter.api.pagination import PageParams, paginate
 from leads import selectors
 from leads.api import crm, export
 from leads.api.breakdown import score_breakdown_record
-from leads.api.fields import LeadSchema, lead_record
+from leads.api.fields import LIST_COLUMNS, LeadSchema, lead_record
 from leads.api.serializers import (
     AlertConfigSchema,
     AlertConfigSerializer,
@@ -90,7 +90,7 @@ class LeadListView(APIView):
     )
     def get(self, request: Request) -> Response:
         leads = selectors.lead_list(filters=request.query_params, user=request.user)
-        page = paginate(leads, request.query_params)
+        page = paginate(leads.only(*LIST_COLUMNS), request.query_params)
         rows = [lead_record(lead, with_contacts=False) for lead in page.rows]
         return Response(page.body("leads", rows))
 
