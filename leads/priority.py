@@ -7,6 +7,7 @@ what the scorer computes. Never stored, because it follows from two stored colum
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from django.db.models import Case, F, IntegerField, Q, Value, When
@@ -51,8 +52,14 @@ def priority_score_expression(prefix: str = "") -> Case:
     """The 1-7 priority as a SQL CASE built from the same rules table the engine reads.
 
     Lets lists sort and paginate by priority in the database. ``prefix`` reaches the score
-    row through a relation (``"score__"`` from Company).
+    row through a relation (``"score__"`` from Company). Built once per rules version: a
+    query resolves (copies) the expression, so sharing the unresolved one is safe.
     """
+    return _priority_case(prefix, load_rules().hash)
+
+
+@lru_cache(maxsize=8)
+def _priority_case(prefix: str, rules_hash: str) -> Case:
     table = load_rules().priority_score
     whens = [
         When(_condition_sql(rule.condition, prefix), then=Value(int(rule.then)))

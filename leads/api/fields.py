@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from rest_framework import serializers
 
@@ -18,12 +18,25 @@ from leads.models import Company, DomainSignals, LeadScore
 from leads.priority import priority_score
 
 
+class LeadRow(NamedTuple):
+    """A lead's three rows, looked up once per lead rather than once per field."""
+
+    company: Company
+    signals: DomainSignals | None
+    score: LeadScore | None
+
+
 @dataclass(frozen=True)
 class LeadField:
     """One response field: how to read it from a lead, and its type for the schema."""
 
-    get: Callable[[Company], Any]
+    get: Callable[[LeadRow], Any]
     schema: serializers.Field
+
+
+def lead_row(company: Company) -> LeadRow:
+    """The company with its signals and score (None when missing), as the getters read them."""
+    return LeadRow(company, _signals(company), _score(company))
 
 
 def _signals(company: Company) -> DomainSignals | None:
@@ -59,27 +72,25 @@ def legacy_scan_status(signals: DomainSignals | None) -> str:
 
 def _from_signals(
     name: str, convert: Callable[[Any], Any] = lambda v: v
-) -> Callable[[Company], Any]:
-    def get(company: Company) -> Any:
-        signals = _signals(company)
-        return convert(getattr(signals, name)) if signals is not None else None
+) -> Callable[[LeadRow], Any]:
+    def get(row: LeadRow) -> Any:
+        return convert(getattr(row.signals, name)) if row.signals is not None else None
 
     return get
 
 
-def _from_score(name: str, convert: Callable[[Any], Any] = lambda v: v) -> Callable[[Company], Any]:
-    def get(company: Company) -> Any:
-        score = _score(company)
-        return convert(getattr(score, name)) if score is not None else None
+def _from_score(name: str, convert: Callable[[Any], Any] = lambda v: v) -> Callable[[LeadRow], Any]:
+    def get(row: LeadRow) -> Any:
+        return convert(getattr(row.score, name)) if row.score is not None else None
 
     return get
 
 
-def _priority(company: Company) -> int:
-    annotated = vars(company).get("priority_score")
+def _priority(row: LeadRow) -> int:
+    annotated = vars(row.company).get("priority_score")
     if annotated is not None:
         return int(annotated)
-    score = _score(company)
+    score = row.score
     return priority_score(score.segment, score.readiness_score) if score else 7
 
 
@@ -93,21 +104,23 @@ def _nullable(field: type[serializers.Field], **kwargs: Any) -> serializers.Fiel
 
 _STR = serializers.CharField
 LEAD_FIELDS: dict[str, LeadField] = {
-    "company_id": LeadField(lambda c: c.pk, serializers.IntegerField()),
-    "canonical_name": LeadField(lambda c: c.canonical_name, _STR()),
-    "domain": LeadField(lambda c: c.domain, _STR()),
-    "provider": LeadField(lambda c: _text_or_none(c.provider), _nullable(_STR)),
-    "tenant_size": LeadField(lambda c: _text_or_none(c.tenant_size), _nullable(_STR)),
+    "company_id": LeadField(lambda r: r.company.pk, serializers.IntegerField()),
+    "canonical_name": LeadField(lambda r: r.company.canonical_name, _STR()),
+    "domain": LeadField(lambda r: r.company.domain, _STR()),
+    "provider": LeadField(lambda r: _text_or_none(r.company.provider), _nullable(_STR)),
+    "tenant_size": LeadField(lambda r: _text_or_none(r.company.tenant_size), _nullable(_STR)),
     "local_provider": LeadField(_from_signals("local_provider", _text_or_none), _nullable(_STR)),
-    "country": LeadField(lambda c: _text_or_none(c.country), _nullable(_STR)),
+    "country": LeadField(lambda r: _text_or_none(r.company.country), _nullable(_STR)),
     "contact_emails": LeadField(
-        lambda c: list(c.contact_emails or []),
+        lambda r: list(r.company.contact_emails or []),
         serializers.ListField(child=serializers.EmailField(), allow_null=True),
     ),
     "contact_quality_score": LeadField(
-        lambda c: c.contact_quality_score, _nullable(serializers.IntegerField)
+        lambda r: r.company.contact_quality_score, _nullable(serializers.IntegerField)
     ),
-    "linkedin_pattern": LeadField(lambda c: _text_or_none(c.linkedin_pattern), _nullable(_STR)),
+    "linkedin_pattern": LeadField(
+        lambda r: _text_or_none(r.company.linkedin_pattern), _nullable(_STR)
+    ),
     "spf": LeadField(_from_signals("spf"), _nullable(serializers.BooleanField)),
     "dkim": LeadField(_from_signals("dkim"), _nullable(serializers.BooleanField)),
     "dmarc_policy": LeadField(_from_signals("dmarc_policy", _text_or_none), _nullable(_STR)),
@@ -121,7 +134,7 @@ LEAD_FIELDS: dict[str, LeadField] = {
         _from_signals("nameservers", lambda v: list(v or [])),
         serializers.ListField(child=_STR(), allow_null=True),
     ),
-    "scan_status": LeadField(lambda c: legacy_scan_status(_signals(c)), _STR()),
+    "scan_status": LeadField(lambda r: legacy_scan_status(r.signals), _STR()),
     "scanned_at": LeadField(
         _from_signals("scanned_at", _iso), _nullable(serializers.DateTimeField)
     ),
@@ -137,7 +150,7 @@ LEAD_FIELDS: dict[str, LeadField] = {
     "priority_category": LeadField(_from_score("priority_category"), _nullable(_STR)),
     "priority_label": LeadField(_from_score("priority_label", _text_or_none), _nullable(_STR)),
     # IP enrichment is not collected yet; the field stays for old clients.
-    "infrastructure_summary": LeadField(lambda c: None, _nullable(_STR)),
+    "infrastructure_summary": LeadField(lambda r: None, _nullable(_STR)),
 }
 
 # The list query does not read contact data; old clients get null there, as before.
@@ -160,10 +173,11 @@ LIST_COLUMNS = (
 
 def lead_record(company: Company, *, with_contacts: bool = True) -> dict[str, Any]:
     """The API form of one lead (company with signals and score selected)."""
+    row = lead_row(company)
     if with_contacts:
-        return {name: field.get(company) for name, field in LEAD_FIELDS.items()}
+        return {name: field.get(row) for name, field in LEAD_FIELDS.items()}
     return {
-        name: None if name in LIST_HIDDEN_FIELDS else field.get(company)
+        name: None if name in LIST_HIDDEN_FIELDS else field.get(row)
         for name, field in LEAD_FIELDS.items()
     }
 
@@ -198,7 +212,8 @@ SCAN_RESULT_FIELDS = {
 
 def scan_result_record(company: Company) -> dict[str, Any]:
     """The legacy scan-result shape of a stored lead (company with signals and score)."""
-    return {name: LEAD_FIELDS[source].get(company) for name, source in SCAN_RESULT_FIELDS.items()}
+    row = lead_row(company)
+    return {name: LEAD_FIELDS[source].get(row) for name, source in SCAN_RESULT_FIELDS.items()}
 
 
 ScanResultSchema = schema_serializer(
