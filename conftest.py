@@ -6,4 +6,5 @@ pytest_plugins = [
     "hunter.testing.redis_server",
     "hunter.testing.registration_fixtures",
     "hunter.testing.worker_fixtures",
+    "hunter.testing.api_fixtures",
 ]

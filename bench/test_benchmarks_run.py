@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -75,3 +76,17 @@ def test_lead_store_prints_its_figures_as_the_last_json_line() -> None:
     figures = run_benchmark("lead_store.py", "--domains", "40", "--chunk-size", "20")
     for key in ("first_pass_domains_per_s", "second_pass_domains_per_s", "lead_indexes"):
         assert figures[key] > 0, key
+
+
+def test_api_latency_prints_its_figures_as_the_last_json_line() -> None:
+    if shutil.which("wrk") is None:
+        pytest.skip("the API benchmark drives gunicorn with wrk (apt-get install wrk)")
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        pytest.skip("the API benchmark seeds PostgreSQL")
+    figures = run_benchmark("api_latency.py", "--leads", "300", "--duration", "2")
+    # A loaded machine may finish no request of a URL in two seconds: the contract is the
+    # keys and that nothing failed, never the speed.
+    for key in ("api_rps", "bare_rps", "rps_ratio", "first_p99_ms", "bare_p99_ms", "deep_p99_ms"):
+        assert isinstance(figures[key], (int, float)), key
+    assert figures["auth_overhead_ms"] > 0
+    assert figures["errors"] == 0

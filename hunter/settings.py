@@ -7,10 +7,12 @@ first-time user needs nothing but Python. The README lists every variable.
 
 from __future__ import annotations
 
+import datetime
 import os
 from pathlib import Path
 
 import dj_database_url
+from corsheaders.defaults import default_headers as default_cors_headers
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -66,9 +68,11 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "corsheaders",
     "rest_framework",
     "rest_framework_api_key",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_filters",
     "django_tables2",
     "django_htmx",
@@ -77,6 +81,7 @@ INSTALLED_APPS = [
     "django_ratelimit",
     "django_admin_inline_paginator_plus",
     "hunter",
+    "hunter.api",
     "leads",
     "scanning",
 ]
@@ -86,6 +91,9 @@ MIDDLEWARE = [
     "hunter.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before CommonMiddleware, so preflight requests are answered before any redirect.
+    "corsheaders.middleware.CorsMiddleware",
+    "hunter.api.middleware.LegacyDeprecationMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -395,10 +403,52 @@ STORAGES = {
 # --- API ----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # The key first: its WWW-Authenticate header makes an anonymous call a 401, not a 403.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "hunter.api.authentication.APIKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["hunter.api.permissions.KeyOrSession"],
+    "DEFAULT_THROTTLE_CLASSES": ["hunter.api.throttling.APIKeyRateThrottle"],
+    "DEFAULT_VERSIONING_CLASS": "hunter.api.versioning.TreeVersioning",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+        "rest_framework.parsers.FormParser",
+    ],
+    "EXCEPTION_HANDLER": "hunter.api.exceptions.api_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # `format` is the export's own parameter (csv/xlsx), not a renderer switch.
+    "URL_FORMAT_OVERRIDE": None,
 }
-SPECTACULAR_SETTINGS = {"TITLE": "Hunter API", "VERSION": "1.0.0"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Hunter API",
+    "DESCRIPTION": (
+        "Lead discovery for Microsoft 365 partners. Every path is served under /api/v1/ and, "
+        "deprecated, at the same path without the prefix. Authenticate with an API key "
+        "(X-API-Key header or 'Authorization: Api-Key <key>') or a signed-in session."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_PERMISSIONS": ["hunter.api.permissions.KeyOrSession"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+# Legacy (unversioned) API paths: announced deprecated on this date, removed after the sunset.
+HUNTER_API_LEGACY_DEPRECATED_ON = datetime.date(2025, 11, 16)
+HUNTER_API_LEGACY_SUNSET_ON = datetime.date(2027, 6, 30)
+# Dashboard "high priority": Migration leads scoring at least this much.
+HUNTER_HIGH_PRIORITY_SCORE = env_int("HUNTER_HIGH_PRIORITY_SCORE", 70, minimum=0, maximum=100)
+# Seconds a single-domain scan or rescan request waits for the workers before answering 202.
+HUNTER_API_SCAN_WAIT_SECONDS = env_float(
+    "HUNTER_API_SCAN_WAIT_SECONDS", 20.0, minimum=0, maximum=120
+)
+# Browser integrators: origins allowed to call the API cross-site (none by default).
+CORS_ALLOWED_ORIGINS = env_list("HUNTER_CORS_ALLOWED_ORIGINS")
+CORS_URLS_REGEX = r"^/(api/v1/)?(leads|dashboard|jobs|alerts|scan|ingest|email)(/.*)?$"
+CORS_ALLOW_HEADERS = (*default_cors_headers, "x-api-key")
 
 # --- Security (production) ----------------------------------------------------------------------
 SESSION_COOKIE_SECURE = IS_PRODUCTION

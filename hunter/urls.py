@@ -1,10 +1,12 @@
-"""Top-level URL configuration: pages, sign-in, language switch, admin, health probes."""
+"""Top-level URL configuration: pages, sign-in, language switch, admin, health probes, API."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from hunter import health, metrics, views
+from hunter.api.urls import docs_urlpatterns
+from hunter.api.urls import urlpatterns as api_urlpatterns
 from hunter.ratelimit import limit_form_posts
 
 urlpatterns = [
@@ -23,4 +25,8 @@ urlpatterns = [
     path("healthz/ready", health.ready, name="healthz-ready"),
     path("healthz/startup", health.startup, name="healthz-startup"),
     path("healthz/metrics", metrics.metrics_view, name="healthz-metrics"),
+    *docs_urlpatterns,
+    path("api/v1/", include((api_urlpatterns, "v1"))),
+    # The unversioned paths old clients call: same views, plus deprecation headers.
+    path("", include((api_urlpatterns, "legacy"))),
 ]

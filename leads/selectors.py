@@ -2,7 +2,29 @@
 
 from __future__ import annotations
 
-from leads.models import DomainSignals, LeadScore
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError
+from django.db.models import Avg, Count, Max, Q, QuerySet
+
+from leads.choices import DnsStatus, Segment
+from leads.filtersets import LeadFilterSet
+from leads.models import (
+    Alert,
+    AlertConfig,
+    Company,
+    DomainSignals,
+    LeadScore,
+    Note,
+    ScoreChangeHistory,
+    SignalChangeHistory,
+    Tag,
+)
+from leads.priority import priority_score_expression
 from leads.rows import snapshot_from_rows
 from scanning.engine.changes import Snapshot
 
@@ -12,3 +34,125 @@ def lead_scan_snapshot(*, domain: str) -> Snapshot | None:
     signals = DomainSignals.objects.filter(company__domain=domain).first()
     score = LeadScore.objects.filter(company__domain=domain).first()
     return snapshot_from_rows(signals, score)
+
+
+def lead_list(
+    *,
+    filters: Mapping[str, Any] | None = None,
+    user: AbstractBaseUser | AnonymousUser | None = None,
+) -> QuerySet[Company]:
+    """Scanned leads (companies with a score) with signals and score joined in ONE query.
+
+    Each row carries ``priority_score`` (1-7, computed in SQL). With ``filters`` (query
+    parameters such as ``request.GET``) the rows are filtered and sorted by ``LeadFilterSet``;
+    invalid parameters raise ``ValidationError`` naming each field. Without them the order is
+    priority ascending, then score descending. ``user`` owns the favourites ``favorite`` keeps.
+    """
+    leads = (
+        Company.objects.filter(score__score__isnull=False)
+        .select_related("signals", "score")
+        .annotate(priority_score=priority_score_expression("score__"))
+    )
+    filterset = LeadFilterSet(filters or {}, queryset=leads, user=user)
+    if not filterset.is_valid():
+        raise ValidationError({name: list(errors) for name, errors in filterset.errors.items()})
+    return filterset.qs
+
+
+def company_get(*, domain: str) -> Company | None:
+    """The company stored under a normalised domain, with its signals and score; or None."""
+    return (
+        Company.objects.select_related("signals", "score")
+        .annotate(priority_score=priority_score_expression("score__"))
+        .filter(domain=domain)
+        .first()
+    )
+
+
+def company_is_scored(company: Company) -> bool:
+    """True when the company has a readiness score (a scan resolved it at least once).
+
+    Reads the score row ``company_get`` selected, so it costs no query.
+    """
+    try:
+        return company.score.score is not None
+    except LeadScore.DoesNotExist:
+        return False
+
+
+def lead_notes(*, company: Company) -> QuerySet[Note]:
+    """The company's notes, newest first."""
+    return Note.objects.filter(company=company).order_by("-created_at", "-id")
+
+
+def lead_tags(*, company: Company) -> QuerySet[Tag]:
+    """The company's tags (automatic and manual), newest first."""
+    return Tag.objects.filter(company=company).order_by("-created_at", "-id")
+
+
+def dashboard_stats(*, high_priority_score: int) -> dict[str, Any]:
+    """Counts and score figures over scanned leads, in one aggregate query.
+
+    ``high_priority`` counts Migration leads scoring at least ``high_priority_score``.
+    """
+    scored = LeadScore.objects.filter(score__isnull=False)
+    by_segment = {key.lower(): Count("id", filter=Q(segment=key)) for key in Segment.values}
+    figures = scored.aggregate(
+        total_leads=Count("id"),
+        avg_score=Avg("score"),
+        max_score=Max("score"),
+        high_priority=Count(
+            "id",
+            filter=Q(segment=Segment.MIGRATION, score__gte=high_priority_score),
+        ),
+        **by_segment,
+    )
+    figures["avg_score"] = round(float(figures["avg_score"] or 0.0), 2)
+    return figures
+
+
+def alerts_list(
+    *, domain: str = "", alert_type: str = "", status: str = "", limit: int = 100
+) -> list[Alert]:
+    """Alerts newest first, optionally for one domain, type or status, at most ``limit``."""
+    alerts = Alert.objects.select_related("company").order_by("-created_at", "-id")
+    if domain:
+        alerts = alerts.filter(company__domain=domain)
+    if alert_type:
+        alerts = alerts.filter(alert_type=alert_type)
+    if status:
+        alerts = alerts.filter(status=status)
+    return list(alerts[:limit])
+
+
+def alert_configs_of(*, user_id: int) -> QuerySet[AlertConfig]:
+    """One user's alert configurations."""
+    return AlertConfig.objects.filter(user_id=user_id).order_by("alert_type", "notification_method")
+
+
+def leads_by_domain(*, domains: Sequence[str]) -> dict[str, Company]:
+    """Companies (with signals and score) for the given domains, keyed by domain."""
+    companies = Company.objects.select_related("signals", "score").filter(domain__in=domains)
+    return {company.domain: company for company in companies}
+
+
+def scan_changes(*, domain: str, scan_token: uuid.UUID) -> dict[str, list[Any]]:
+    """The signal changes, score changes and alerts one scan wrote for one domain."""
+    scope = {"company__domain": domain, "scan_token": scan_token}
+    return {
+        "signal_changes": list(SignalChangeHistory.objects.filter(**scope).order_by("id")),
+        "score_changes": list(ScoreChangeHistory.objects.filter(**scope).order_by("id")),
+        "alerts": list(Alert.objects.filter(**scope).order_by("id")),
+    }
+
+
+def company_accepts_mail(*, domain: str) -> bool | None:
+    """Whether the last resolved scan found MX hosts; None when there is no such scan."""
+    signals = (
+        DomainSignals.objects.filter(company__domain=domain)
+        .only("status", "mx_records", "null_mx")
+        .first()
+    )
+    if signals is None or signals.status != DnsStatus.OK:
+        return None
+    return bool(signals.mx_records) and not signals.null_mx

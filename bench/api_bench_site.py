@@ -1,0 +1,43 @@
+"""The benchmark's Django site: Hunter's URLs plus one bare view over the same lead query.
+
+The bare view is the floor DRF adds to: the same filtered, sorted page of leads, read with
+``.values()`` and written with orjson, with no authentication, throttling or serializer.
+"""
+
+from __future__ import annotations
+
+import orjson
+from django.http import HttpRequest, HttpResponse
+from django.urls import path
+
+from hunter.urls import urlpatterns as hunter_urlpatterns
+from leads.models import Company
+from leads.priority import priority_score_expression
+
+PAGE_SIZE = 50
+VALUES = (
+    "id", "canonical_name", "domain", "provider", "tenant_size", "country",
+    "signals__local_provider", "signals__spf", "signals__dkim", "signals__dmarc_policy",
+    "signals__dmarc_coverage", "signals__mx_root", "signals__registrar", "signals__expires_at",
+    "signals__nameservers", "signals__dns_status", "signals__scanned_at",
+    "score__readiness_score", "score__segment", "score__reason", "priority_score",
+    "score__technical_heat", "score__commercial_segment", "score__commercial_heat",
+    "score__priority_category", "score__priority_label",
+)  # fmt: skip
+
+
+def bare_leads(request: HttpRequest) -> HttpResponse:
+    page = max(int(request.GET.get("page", "1")), 1)
+    offset = (page - 1) * PAGE_SIZE
+    rows = (
+        Company.objects.filter(
+            score__readiness_score__isnull=False, score__segment=request.GET.get("segment", "")
+        )
+        .annotate(priority_score=priority_score_expression("score__"))
+        .order_by("priority_score", "-score__readiness_score", "domain")
+        .values(*VALUES)[offset : offset + PAGE_SIZE]
+    )
+    return HttpResponse(orjson.dumps({"leads": list(rows)}), content_type="application/json")
+
+
+urlpatterns = [path("bench/bare-leads", bare_leads), *hunter_urlpatterns]

@@ -1,0 +1,307 @@
+"""REST API latency under load: the lead list (first and deep page), a lead, and the floor.
+
+    python bench/api_latency.py [--leads 100000] [--duration 10] [--connections 16]
+
+Seeds N scored leads in its own PostgreSQL database (DATABASE_URL's name + "_apibench";
+DATABASE_URL unset = the local PostgreSQL of the test settings), starts Hunter under
+gunicorn (hunter/gunicorn.conf.py) and drives it with wrk (Debian package ``wrk``) at 16
+connections, each request signed with one of a few API keys (so the per-key limit is
+exercised, not hit). In the same run it measures:
+
+* ``/api/v1/leads?segment=Migration`` - page 1 and a deep page (600, or the last one);
+* ``/api/v1/leads/<domain>``;
+* ``/bench/bare-leads?segment=Migration`` - the same query through a bare view
+  (``.values()`` + orjson, no DRF): the floor the API adds to;
+* the API-key check alone, in process (prefix lookup + SHA-512 compare), in milliseconds.
+
+Prints a summary, then one JSON line with api_rps, bare_rps, rps_ratio, first_p99_ms,
+bare_p99_ms, deep_p99_ms, detail_p99_ms, auth_overhead_ms and more. Figures, never
+assertions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/hunter"
+SETTINGS = "bench.api_bench_settings"
+SEED_BATCH = 5000
+KEYS = 16
+AUTH_CHECKS = 2000
+SEGMENTS = (("Migration", 0.40, 60, 100), ("Existing", 0.30, 20, 95), ("Cold", 0.25, 5, 59))
+PROVIDERS = {"Migration": "Google", "Existing": "M365", "Cold": "Local", "Skip": "Unknown"}
+
+
+def bench_database_url(url: str) -> str:
+    """The benchmark's own database beside the given one, so it never touches real data."""
+    base, _, name = url.rpartition("/")
+    name, _, query = name.partition("?")
+    return f"{base}/{name}_apibench" + (f"?{query}" if query else "")
+
+
+def setup_django(database_url: str) -> None:
+    from hunter.ensure_database import ensure_database
+
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
+    ensure_database(database_url)
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+
+
+def _segment(number: int) -> tuple[str, int]:
+    rng = random.Random(number)
+    draw = rng.random()
+    for name, share, low, high in SEGMENTS:
+        if draw < share:
+            return name, rng.randint(low, high)
+        draw -= share
+    return "Skip", 0
+
+
+def seed(count: int) -> None:
+    """Exactly ``count`` scored leads (reused between runs when the count matches)."""
+    from django.db import connection
+
+    from leads.models import Company, DomainSignals, LeadScore
+    from leads.priority import priority_score
+
+    if LeadScore.objects.filter(score__isnull=False).count() == count:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {Company._meta.db_table} CASCADE")
+    for start in range(0, count, SEED_BATCH):
+        numbers = range(start, min(start + SEED_BATCH, count))
+        companies = Company.objects.bulk_create(
+            Company(domain=f"lead{n}.com.tr", canonical_name=f"Lead {n} A.Ş.", country="TR")
+            for n in numbers
+        )
+        signals, scores = [], []
+        for number, company in zip(numbers, companies, strict=True):
+            segment, score = _segment(number)
+            company.provider = PROVIDERS[segment]
+            signals.append(
+                DomainSignals(
+                    company=company,
+                    status="ok",
+                    registration_status="ok",
+                    provider=company.provider,
+                    mx_root="google.com",
+                    spf=True,
+                    dkim=number % 3 > 0,
+                    dmarc_policy="quarantine",
+                    dmarc_coverage=100,
+                    registrar="Registrar",
+                    nameservers=["ns1.example.net", "ns2.example.net"],
+                )
+            )
+            scores.append(
+                LeadScore(
+                    company=company,
+                    score=score,
+                    segment=segment,
+                    reason=f"{segment}. Score: {score}",
+                    priority_category=f"P{priority_score(segment, score) % 6 + 1}",
+                    technical_heat="Cold",
+                    commercial_segment="NO_GO",
+                    commercial_heat="LOW",
+                )
+            )
+        Company.objects.bulk_update(companies, ["provider"])
+        DomainSignals.objects.bulk_create(signals)
+        LeadScore.objects.bulk_create(scores)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def api_keys() -> list[str]:
+    from hunter.api.models import APIKey
+
+    APIKey.objects.all().delete()
+    return [
+        APIKey.objects.create_key(name=f"bench-{n}", rate_limit_per_minute=10_000)[1]
+        for n in range(KEYS)
+    ]
+
+
+def auth_overhead_ms(secret: str) -> dict[str, float]:
+    """Mean cost of one API-key check in process: the whole check, and the hash compare alone."""
+    from hunter.api.authentication import api_key_check
+    from hunter.api.models import APIKey
+
+    key = api_key_check(secret)
+    assert key is not None
+    started = time.perf_counter()
+    for _ in range(AUTH_CHECKS):
+        api_key_check(secret)
+    whole = (time.perf_counter() - started) * 1000 / AUTH_CHECKS
+    started = time.perf_counter()
+    for _ in range(AUTH_CHECKS):
+        APIKey.objects.key_generator.verify(secret, key.hashed_key)
+    compare = (time.perf_counter() - started) * 1000 / AUTH_CHECKS
+    return {"auth_overhead_ms": round(whole, 3), "auth_hash_ms": round(compare, 4)}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def gunicorn(database_url: str, log_dir: Path) -> Iterator[str]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": SETTINGS,
+        "DATABASE_URL": database_url,
+        "HUNTER_BIND": f"127.0.0.1:{port}",
+        "LOG_LEVEL": "WARNING",
+    }
+    command = [sys.executable, "-m", "gunicorn", "--config", "hunter/gunicorn.conf.py"]
+    with open(log_dir / "gunicorn.log", "wb") as log:
+        server = subprocess.Popen(
+            [*command, "hunter.wsgi:application"], cwd=ROOT, env=env, stdout=log, stderr=log
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            _wait_until_up(base)
+            yield base
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+def _wait_until_up(base: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{base}/healthz/live", timeout=2)  # noqa: S310
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError("gunicorn did not start; see its log")
+
+
+WRK_SCRIPT = """
+local keys = {%s}
+request = function()
+  return wrk.format(nil, nil, {["X-API-Key"] = keys[math.random(#keys)]})
+end
+"""
+_LATENCY = re.compile(r"^\s+(50|99)(?:\.0+)?%\s+([\d.]+)(us|ms|s)\s*$", re.MULTILINE)
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def wrk(url: str, script: Path, duration: int, connections: int) -> dict[str, float]:
+    """requests/s, p50 and p99 (ms) and non-2xx count of ``url`` under wrk."""
+    command = [
+        "wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "30s", "--latency",
+        "-s", str(script), url,
+    ]  # fmt: skip
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    latency = {p: float(v) * _UNITS[u] for p, v, u in _LATENCY.findall(output)}
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    socket_errors = re.search(r"Socket errors: .*timeout (\d+)", output)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),  # type: ignore[union-attr]
+        "p50_ms": round(latency["50"], 2),
+        "p99_ms": round(latency["99"], 2),
+        "errors": (int(non_2xx.group(1)) if non_2xx else 0)
+        + (int(socket_errors.group(1)) if socket_errors else 0),
+    }
+
+
+def deep_page(lead_count: int) -> int:
+    from hunter.api.pagination import DEFAULT_PAGE_SIZE
+    from leads.models import LeadScore
+
+    migration = LeadScore.objects.filter(segment="Migration").count()
+    return max(1, min(600, -(-migration // DEFAULT_PAGE_SIZE)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--leads", type=int, default=100_000)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per URL")
+    parser.add_argument("--connections", type=int, default=16)
+    args = parser.parse_args()
+    database_url = bench_database_url(os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
+    setup_django(database_url)
+    started = time.perf_counter()
+    seed(args.leads)
+    seeded_s = time.perf_counter() - started
+    secrets = api_keys()
+    figures: dict[str, Any] = {"leads": args.leads, "seed_s": round(seeded_s, 1)}
+    figures.update(auth_overhead_ms(secrets[0]))
+    page = deep_page(args.leads)
+    urls = {
+        "first": "/api/v1/leads?segment=Migration",
+        "deep": f"/api/v1/leads?segment=Migration&page={page}",
+        "detail": "/api/v1/leads/lead1.com.tr",
+        "bare": "/bench/bare-leads?segment=Migration",
+        "bare_deep": f"/bench/bare-leads?segment=Migration&page={page}",
+    }
+    with tempfile.TemporaryDirectory() as tmp, gunicorn(database_url, Path(tmp)) as base:
+        script = Path(tmp) / "keys.lua"
+        script.write_text(WRK_SCRIPT % ", ".join(f'"{s}"' for s in secrets))
+        runs = {}
+        for name, path in urls.items():
+            wrk(base + path, script, 2, args.connections)  # warm up
+            runs[name] = wrk(base + path, script, args.duration, args.connections)
+    report(figures, runs, page)
+
+
+def report(figures: dict[str, Any], runs: dict[str, dict[str, float]], page: int) -> None:
+    load = os.getloadavg()[0]
+    print(
+        f"API latency, {figures['leads']:,} leads (seeded in {figures['seed_s']} s), "
+        f"deep page {page}, load average {load:.1f} on {os.cpu_count()} CPUs"
+    )
+    figures["load_average"] = round(load, 1)
+    for name, run in runs.items():
+        print(
+            f"  {name:10} {run['rps']:8.1f} req/s   p50 {run['p50_ms']:7.2f} ms"
+            f"   p99 {run['p99_ms']:7.2f} ms   errors {run['errors']}"
+        )
+    auth, compare = figures["auth_overhead_ms"], figures["auth_hash_ms"]
+    print(f"  API-key check in process: {auth} ms (hash compare alone {compare} ms)")
+    first, bare = runs["first"], runs["bare"]
+    figures.update(
+        api_rps=first["rps"],
+        bare_rps=bare["rps"],
+        rps_ratio=round(first["rps"] / bare["rps"], 3) if bare["rps"] else 0.0,
+        first_p99_ms=first["p99_ms"],
+        bare_p99_ms=bare["p99_ms"],
+        deep_p99_ms=runs["deep"]["p99_ms"],
+        bare_deep_p99_ms=runs["bare_deep"]["p99_ms"],
+        detail_p99_ms=runs["detail"]["p99_ms"],
+        detail_rps=runs["detail"]["rps"],
+        deep_page=page,
+        errors=sum(run["errors"] for run in runs.values()),
+    )
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()

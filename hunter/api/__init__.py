@@ -1,0 +1,1 @@
+"""Shared DRF plumbing: API keys, authentication, throttling, versioning, errors, pagination."""

@@ -1,0 +1,151 @@
+"""The one FilterSet of the lead list, shared by the lead pages and the lead API.
+
+Plain django-filter (no DRF), so a view passes ``request.GET`` and gets the same filtering,
+sorting and validation wherever the list is shown.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django import forms
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Case, F, Q, QuerySet
+from django.db.models.expressions import OrderBy
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from leads.choices import PriorityCategory, Provider, Segment
+from leads.models import Company
+from leads.priority import priority_score_expression
+
+# sort_by value -> what it sorts on; anything else keeps the default order.
+SORT_FIELDS: dict[str, str] = {
+    "domain": "domain",
+    "readiness_score": "score__score",
+    "priority_score": "priority_score",
+    "segment": "score__segment",
+    "provider": "provider",
+    "scanned_at": "signals__scanned_at",
+}
+
+
+class IntegerFilter(django_filters.NumberFilter):
+    """A number filter that accepts whole numbers only (scores are integers)."""
+
+    field_class = forms.IntegerField
+
+
+def _noop(queryset: QuerySet[Company], name: str, value: Any) -> QuerySet[Company]:
+    # Sorting parameters are validated by their fields and applied once in filter_queryset.
+    return queryset
+
+
+class LeadFilterSet(django_filters.FilterSet):
+    """Filters, sorting and validation of the scanned-lead list.
+
+    Segment and provider are free text matched exactly (an unknown value matches nothing, as
+    old clients expect) but render as choices in forms. ``favorite`` keeps the leads the
+    given user starred; ``favorite=false`` does not filter.
+    """
+
+    segment = django_filters.CharFilter(
+        field_name="score__segment",
+        label=_("Segment"),
+        widget=forms.Select(choices=[("", "---------"), *Segment.choices]),
+    )
+    provider = django_filters.CharFilter(
+        field_name="provider",
+        label=_("Provider"),
+        widget=forms.Select(choices=[("", "---------"), *Provider.choices]),
+    )
+    min_score = IntegerFilter(
+        field_name="score__score",
+        lookup_expr="gte",
+        label=_("Minimum score"),
+        min_value=0,
+        max_value=100,
+    )
+    priority_category = django_filters.ChoiceFilter(
+        field_name="score__priority_category",
+        choices=PriorityCategory.choices,
+        label=_("Priority category"),
+    )
+    favorite = django_filters.BooleanFilter(method="filter_favorite", label=_("Favourites only"))
+    search = django_filters.CharFilter(method="filter_search", label=_("Search"))
+    sort_by = django_filters.CharFilter(
+        method=_noop,
+        label=_("Sort by"),
+        widget=forms.Select(choices=[("", "---------"), *((k, k) for k in SORT_FIELDS)]),
+    )
+    sort_order = django_filters.ChoiceFilter(
+        method=_noop,
+        choices=[("asc", _("Ascending")), ("desc", _("Descending"))],
+        label=_("Sort order"),
+    )
+
+    class Meta:
+        model = Company
+        fields: list[str] = []
+
+    def __init__(
+        self,
+        data: Any = None,
+        queryset: QuerySet[Company] | None = None,
+        *,
+        request: HttpRequest | None = None,
+        prefix: str | None = None,
+        user: AbstractBaseUser | AnonymousUser | None = None,
+    ) -> None:
+        super().__init__(data, queryset, request=request, prefix=prefix)
+        self.user = user if user is not None else getattr(request, "user", None)
+
+    def filter_favorite(
+        self, queryset: QuerySet[Company], name: str, value: bool | None
+    ) -> QuerySet[Company]:
+        if not value:
+            return queryset
+        user_id = self.user.pk if self.user is not None else None
+        if user_id is None:
+            return queryset.none()
+        return queryset.filter(favorites__user_id=user_id)
+
+    def filter_search(
+        self, queryset: QuerySet[Company], name: str, value: str
+    ) -> QuerySet[Company]:
+        text = value.strip()
+        if not text:
+            return queryset
+        return queryset.filter(
+            Q(domain__icontains=text)
+            | Q(canonical_name__icontains=text)
+            | Q(provider__icontains=text)
+        )
+
+    def filter_queryset(self, queryset: QuerySet[Company]) -> QuerySet[Company]:
+        filtered = super().filter_queryset(queryset)
+        data = self.form.cleaned_data
+        return filtered.order_by(
+            *self._ordering(filtered, data.get("sort_by"), data.get("sort_order"))
+        )
+
+    def _ordering(
+        self, queryset: QuerySet[Company], sort_by: str | None, sort_order: str | None
+    ) -> list[OrderBy]:
+        """ORDER BY terms; the unique domain last, so pages never overlap or skip a row."""
+        priority = _priority(queryset)
+        if sort_by not in SORT_FIELDS:
+            score = F("score__score")
+            return [priority.asc(), score.desc(), F("domain").asc()]
+        key = priority if sort_by == "priority_score" else F(SORT_FIELDS[sort_by])
+        term = key.desc(nulls_last=True) if sort_order == "desc" else key.asc(nulls_last=True)
+        return [term, F("domain").asc()] if sort_by != "domain" else [term]
+
+
+def _priority(queryset: QuerySet[Company]) -> F | Case:
+    """The annotated priority when the queryset has it, else the same CASE inline."""
+    if "priority_score" in queryset.query.annotations:
+        return F("priority_score")
+    return priority_score_expression("score__")

@@ -1,0 +1,180 @@
+"""The lead list selector and its FilterSet: one query, SQL priority, filters and sorting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from leads import models
+from leads.filtersets import LeadFilterSet
+from leads.priority import priority_score
+from leads.selectors import lead_list
+from leads.tests.factories import (
+    CompanyFactory,
+    DomainSignalsFactory,
+    FavoriteFactory,
+    LeadScoreFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _lead(
+    domain: str, *, segment: str | None = "Migration", score: int | None = 85, **company: Any
+) -> models.Company:
+    lead = CompanyFactory.create(domain=domain, **company)
+    DomainSignalsFactory.create(company=lead)
+    LeadScoreFactory.create(company=lead, segment=segment, score=score)
+    return lead
+
+
+def _domains(filters: dict[str, Any] | None = None, **kwargs: Any) -> list[str]:
+    return [lead.domain for lead in lead_list(filters=filters, **kwargs)]
+
+
+BANDS = [
+    ("Migration", 80),
+    ("Migration", 79),
+    ("Migration", 60),
+    ("Migration", 0),
+    ("Existing", 70),
+    ("Existing", 50),
+    ("Existing", 30),
+    ("Existing", 29),
+    ("Cold", 40),
+    ("Cold", 20),
+    ("Cold", 19),
+    ("Skip", 100),
+    (" Migration ", 85),
+    ("migration", 90),
+]
+
+
+def test_sql_priority_equals_the_python_priority_for_every_band() -> None:
+    for number, (segment, score) in enumerate(BANDS):
+        _lead(f"band{number}.com", segment=segment, score=score)
+    computed = {lead.domain: vars(lead)["priority_score"] for lead in lead_list()}
+    expected = {f"band{n}.com": priority_score(seg, sc) for n, (seg, sc) in enumerate(BANDS)}
+    assert computed == expected
+
+
+def test_lead_list_reads_company_signals_and_score_in_one_query(
+    django_assert_num_queries: Any,
+) -> None:
+    for number in range(5):
+        _lead(f"lead{number}.com")
+    with django_assert_num_queries(1):
+        rows = [
+            (lead.signals.mx_root, lead.score.segment, vars(lead)["priority_score"])
+            for lead in lead_list()
+        ]
+    assert len(rows) == 5
+
+
+def test_only_scored_companies_are_leads() -> None:
+    _lead("scored.com")
+    unscored = CompanyFactory.create(domain="unscored.com")
+    LeadScoreFactory.create(company=unscored, segment=None, score=None)
+    CompanyFactory.create(domain="never-scanned.com")
+    assert _domains() == ["scored.com"]
+
+
+def test_default_order_is_priority_ascending_then_score_descending() -> None:
+    _lead("cold.com", segment="Cold", score=45)
+    _lead("mig-72.com", segment="Migration", score=72)
+    _lead("mig-95.com", segment="Migration", score=95)
+    _lead("mig-85.com", segment="Migration", score=85)
+    assert _domains() == ["mig-95.com", "mig-85.com", "mig-72.com", "cold.com"]
+
+
+def test_unknown_sort_by_keeps_the_default_order() -> None:
+    _lead("b.com", score=70)
+    _lead("a.com", score=90)
+    assert _domains({"sort_by": "nonsense"}) == ["a.com", "b.com"]
+
+
+@pytest.mark.parametrize(
+    ("sort_by", "sort_order", "expected"),
+    [
+        ("domain", "asc", ["a.com", "b.com", "c.com"]),
+        ("domain", "desc", ["c.com", "b.com", "a.com"]),
+        ("readiness_score", "asc", ["b.com", "c.com", "a.com"]),
+        ("priority_score", "desc", ["b.com", "c.com", "a.com"]),  # 3, 3 (by domain), 1
+        ("segment", "asc", ["c.com", "a.com", "b.com"]),
+    ],
+)
+def test_sort_by_and_sort_order_choose_the_order(
+    sort_by: str, sort_order: str, expected: list[str]
+) -> None:
+    _lead("a.com", segment="Migration", score=90)
+    _lead("b.com", segment="Migration", score=61)
+    _lead("c.com", segment="Existing", score=75)
+    assert _domains({"sort_by": sort_by, "sort_order": sort_order}) == expected
+
+
+def test_segment_provider_and_min_score_filter_exactly() -> None:
+    _lead("google-90.com", score=90, provider="Google")
+    _lead("google-65.com", score=65, provider="Google")
+    _lead("zoho-90.com", score=90, provider="Zoho")
+    _lead("existing.com", segment="Existing", score=90, provider="Google")
+    filters = {"segment": "Migration", "provider": "Google", "min_score": "70"}
+    assert _domains(filters) == ["google-90.com"]
+
+
+def test_an_unknown_segment_matches_nothing_rather_than_failing() -> None:
+    _lead("a.com")
+    assert _domains({"segment": "migration"}) == []
+
+
+def test_priority_category_filters_on_the_p_model() -> None:
+    lead = _lead("greenfield.com")
+    models.LeadScore.objects.filter(company=lead).update(priority_category="P1")
+    _lead("competitive.com")
+    assert _domains({"priority_category": "P1"}) == ["greenfield.com"]
+
+
+def test_search_matches_domain_company_name_or_provider_ignoring_case() -> None:
+    _lead("acme.com.tr", canonical_name="Acme Tekstil", provider="Zoho")
+    _lead("other.com", canonical_name="Başka Şirket", provider="Google")
+    assert _domains({"search": "ACME"}) == ["acme.com.tr"]
+    assert _domains({"search": "tekstil"}) == ["acme.com.tr"]
+    assert _domains({"search": "zoh"}) == ["acme.com.tr"]
+
+
+def test_favorite_keeps_only_the_given_users_favourites() -> None:
+    mine = _lead("mine.com")
+    theirs = _lead("theirs.com")
+    user, other = UserFactory.create(), UserFactory.create()
+    FavoriteFactory.create(user=user, company=mine)
+    FavoriteFactory.create(user=other, company=theirs)
+    assert _domains({"favorite": "true"}, user=user) == ["mine.com"]
+    assert _domains({"favorite": "false"}, user=user) == ["mine.com", "theirs.com"]
+    assert _domains({"favorite": "true"}) == []
+
+
+@pytest.mark.parametrize(
+    ("filters", "field"),
+    [
+        ({"min_score": "101"}, "min_score"),
+        ({"min_score": "-1"}, "min_score"),
+        ({"min_score": "abc"}, "min_score"),
+        ({"sort_order": "sideways"}, "sort_order"),
+        ({"priority_category": "P9"}, "priority_category"),
+    ],
+)
+def test_invalid_parameters_raise_a_validation_error_naming_the_field(
+    filters: dict[str, str], field: str
+) -> None:
+    with pytest.raises(ValidationError) as error:
+        lead_list(filters=filters)
+    assert field in error.value.message_dict
+
+
+def test_the_filterset_works_on_a_plain_company_queryset() -> None:
+    _lead("b.com", score=70)
+    _lead("a.com", score=90)
+    filterset = LeadFilterSet({"min_score": "80"}, queryset=models.Company.objects.all())
+    assert [lead.domain for lead in filterset.qs] == ["a.com"]
