@@ -19,8 +19,8 @@ VALUES = (
     "id", "canonical_name", "domain", "provider", "tenant_size", "country",
     "signals__local_provider", "signals__spf", "signals__dkim", "signals__dmarc_policy",
     "signals__dmarc_coverage", "signals__mx_root", "signals__registrar", "signals__expires_at",
-    "signals__nameservers", "signals__dns_status", "signals__scanned_at",
-    "score__readiness_score", "score__segment", "score__reason", "priority_score",
+    "signals__nameservers", "signals__status", "signals__scanned_at",
+    "score__score", "score__segment", "score__reason", "priority_score",
     "score__technical_heat", "score__commercial_segment", "score__commercial_heat",
     "score__priority_category", "score__priority_label",
 )  # fmt: skip
@@ -31,10 +31,10 @@ def bare_leads(request: HttpRequest) -> HttpResponse:
     offset = (page - 1) * PAGE_SIZE
     rows = (
         Company.objects.filter(
-            score__readiness_score__isnull=False, score__segment=request.GET.get("segment", "")
+            score__score__isnull=False, score__segment=request.GET.get("segment", "")
         )
         .annotate(priority_score=priority_score_expression("score__"))
-        .order_by("priority_score", "-score__readiness_score", "domain")
+        .order_by("priority_score", "-score__score", "domain")
         .values(*VALUES)[offset : offset + PAGE_SIZE]
     )
     return HttpResponse(orjson.dumps({"leads": list(rows)}), content_type="application/json")

@@ -205,7 +205,7 @@ class BulkScanView(APIView):
     def post(self, request: Request) -> Response:
         body = BulkScanRequest(data=request.data)
         body.is_valid(raise_exception=True)
-        domains, _rejected = jobs.normalise_domains(body.validated_data["domain_list"])
+        domains, _rejected = jobs.domains_normalize(body.validated_data["domain_list"])
         if not domains:
             raise serializers.ValidationError({"domain_list": ["No valid domains in domain_list"]})
         missing = sorted(set(domains) - set(lead_selectors.leads_by_domain(domains=domains)))

@@ -105,7 +105,7 @@ def scan_job_start(
     says why) and the recovery task sends it once the broker is back. ``enqueue=False`` leaves
     running it to the caller, in its own process (``scan_job_run_inline``).
     """
-    accepted, rejected = _normalize_domains(domains)
+    accepted, rejected = domains_normalize(domains)
     if not accepted:
         raise NoValidDomains(_("No valid domains in the request."))
     chunk_size = settings.HUNTER_SCAN_CHUNK_SIZE
@@ -153,7 +153,7 @@ def job_send_failure(job: ScanJob) -> str:
     return "" if job.dispatched_at else job.dispatch_error
 
 
-def _normalize_domains(inputs: Iterable[object]) -> tuple[list[str], list[str]]:
+def domains_normalize(inputs: Iterable[object]) -> tuple[list[str], list[str]]:
     """The distinct normalized domains in input order, and the inputs that are not domains."""
     accepted: dict[str, None] = {}
     rejected = []
