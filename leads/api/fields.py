@@ -138,9 +138,7 @@ LEAD_FIELDS: dict[str, LeadField] = {
     "scanned_at": LeadField(
         _from_signals("scanned_at", _iso), _nullable(serializers.DateTimeField)
     ),
-    "readiness_score": LeadField(
-        _from_score("score"), _nullable(serializers.IntegerField)
-    ),
+    "readiness_score": LeadField(_from_score("score"), _nullable(serializers.IntegerField)),
     "segment": LeadField(_from_score("segment"), _nullable(_STR)),
     "reason": LeadField(_from_score("reason", _text_or_none), _nullable(_STR)),
     "priority_score": LeadField(_priority, serializers.IntegerField(min_value=1, max_value=7)),
