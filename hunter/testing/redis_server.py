@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import kombu.pools
 import pytest
 from celery import current_app
 
@@ -98,11 +99,13 @@ def celery_broker_at(url: str) -> Iterator[None]:
 
 def _swap_broker(app: object, url: str) -> None:
     # The producer pool caches connections to the old URL: drop it so the next publish
-    # connects to the new one.
+    # connects to the new one. kombu also keeps every pool in a process-wide registry keyed by
+    # URL, which would hand the closed pool back when the old URL returns: reset it too.
     app.conf.broker_url = url  # type: ignore[attr-defined]
     app.pool.force_close_all()  # type: ignore[attr-defined]
     app._pool = None  # type: ignore[attr-defined]
     app.amqp._producer_pool = None  # type: ignore[attr-defined]
+    kombu.pools.reset()
 
 
 @pytest.fixture
