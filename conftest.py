@@ -4,4 +4,5 @@ pytest_plugins = [
     "hunter.testing.dns_fixtures",
     "hunter.testing.registration_fixtures",
     "hunter.testing.worker_fixtures",
+    "hunter.testing.personas",
 ]

@@ -1,4 +1,8 @@
-"""Top-level URL configuration: pages, sign-in, language switch, admin, health probes."""
+"""Top-level URL configuration: pages, sign-in, language switch, admin, health probes.
+
+The sales pages live under /app/; the unversioned paths (/leads, /dashboard, /jobs...) belong
+to the JSON API, so no page can shadow an API call.
+"""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -8,6 +12,8 @@ from hunter import health, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("app/", include("leads.urls")),
+    path("app/", include("scanning.urls")),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
