@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from hunter.pagination import ClampingPaginator
+from hunter.pagination import ClampingPaginator, IdFirstPaginator
 from leads import presentation
 from leads.caching import cached, dashboard_cache_key
 from leads.choices import Segment
@@ -119,15 +119,12 @@ def lead_list_page(request: HttpRequest, segment_slug: str = "") -> HttpResponse
     filterset = LeadFilterSet(params, queryset=Company.objects.none(), user=request.user)
     _adapt_form(filterset.form, fixed_segment=segment is not None)
     leads = lead_list(filters=params, user=request.user) if filterset.is_valid() else None
-    table = LeadTable(
-        leads if leads is not None else Company.objects.none(),
-        tooltips=_tooltips(),
-        empty_text=_("No leads match these filters."),
+    paginator = IdFirstPaginator(
+        leads if leads is not None else Company.objects.none(), LEADS_PER_PAGE
     )
-    table.paginate(
-        paginator_class=ClampingPaginator,
-        per_page=LEADS_PER_PAGE,
-        page=request.GET.get("page", 1),
+    page = paginator.page(request.GET.get("page", 1))
+    table = LeadTable(
+        page.object_list, tooltips=_tooltips(), empty_text=_("No leads match these filters.")
     )
     context = {
         "title": title,
@@ -136,6 +133,7 @@ def lead_list_page(request: HttpRequest, segment_slug: str = "") -> HttpResponse
         "filter_form": filterset.form,
         "filters_applied": _filters_applied(request.GET),
         "table": table,
+        "page": page,
         "export_query": params.urlencode(),
     }
     return render(request, "leads/lead_list.html", context)
