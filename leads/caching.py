@@ -1,9 +1,9 @@
 """Cache keys, lifetimes and invalidation of the lead pages' aggregates, in one place.
 
-The dashboard's aggregates scan every lead, so they are computed at most once per
-``DASHBOARD_TTL`` seconds; a short lifetime keeps them fresh enough after a scan without
-every writer having to know about the cache. ``dashboard_cache_clear`` is for writers that
-want the next page view to be exact (e.g. after a bulk rescore).
+The dashboard's aggregates scan every lead, so they are cached. The key carries a data
+version (the time of the latest stored scan, one indexed read): any scan makes the next view
+compute afresh, without writers knowing about the cache. Changes that are not scans (an admin
+edit, a deletion) show within ``DASHBOARD_TTL`` seconds.
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ DASHBOARD_TTL = 60  # seconds
 DASHBOARD_PARTS = ("kpis", "charts")
 
 
-def dashboard_cache_key(part: str) -> str:
-    """The cache key of one dashboard aggregate (``kpis`` or ``charts``)."""
+def dashboard_cache_key(part: str, data_version: str) -> str:
+    """The cache key of one dashboard aggregate (``kpis`` or ``charts``) at a data version."""
     if part not in DASHBOARD_PARTS:
         raise ValueError(f"unknown dashboard aggregate: {part}")
-    return f"leads:dashboard:{part}:v{KEY_VERSION}"
+    return f"leads:dashboard:{part}:v{KEY_VERSION}:{data_version}"
 
 
 def cached(key: str, compute: Callable[[], T], ttl: int = DASHBOARD_TTL) -> T:
@@ -35,8 +35,3 @@ def cached(key: str, compute: Callable[[], T], ttl: int = DASHBOARD_TTL) -> T:
         value = compute()
         cache.set(key, value, ttl)
     return value
-
-
-def dashboard_cache_clear() -> None:
-    """Forget every dashboard aggregate, so the next view recomputes them."""
-    cache.delete_many([dashboard_cache_key(part) for part in DASHBOARD_PARTS])

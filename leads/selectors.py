@@ -93,6 +93,12 @@ SCANS_CHART_DAYS = 14
 DETAIL_HISTORY_ROWS = 20  # history and alert rows shown on a lead page, newest first
 
 
+def lead_data_version() -> str:
+    """When lead data last changed through a scan (the latest scan time); "" when none."""
+    latest = DomainSignals.objects.aggregate(latest=Max("scanned_at"))["latest"]
+    return latest.isoformat() if latest else ""
+
+
 def dashboard_kpis() -> dict[str, Any]:
     """Totals over scanned leads (a score exists), plus how many domains were scanned today."""
     scored = LeadScore.objects.filter(readiness_score__isnull=False)

@@ -35,6 +35,7 @@ from leads.selectors import (
     alert_list,
     dashboard_charts,
     dashboard_kpis,
+    lead_data_version,
     lead_detail_get,
     lead_list,
 )
@@ -64,8 +65,9 @@ EXPORTS = {
 @login_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    kpis = cached(dashboard_cache_key("kpis"), dashboard_kpis)
-    charts = cached(dashboard_cache_key("charts"), dashboard_charts)
+    version = lead_data_version()
+    kpis = cached(dashboard_cache_key("kpis", version), dashboard_kpis)
+    charts = cached(dashboard_cache_key("charts", version), dashboard_charts)
     context = {
         "kpis": kpis,
         "chart_data": _chart_data(charts),
@@ -151,6 +153,8 @@ def _adapt_form(form: Any, *, fixed_segment: bool) -> None:
     ]
     for name in ("sort_by", "sort_order"):
         form.fields[name].widget = forms.HiddenInput()
+    # A box to tick, sending the "true" the API reads too (so the export keeps the filter).
+    form.fields["favorite"].widget = forms.CheckboxInput(attrs={"value": "true"})
 
 
 def _filters_applied(query: QueryDict) -> bool:

@@ -64,3 +64,15 @@ def segment_badge(segment: str | None, tooltips: dict[str, str]) -> str:
 def provider_badge(provider: str | None, tooltips: dict[str, str]) -> str:
     """A provider badge whose tooltip gives the points the provider is worth."""
     return tables.provider_badge(provider, tooltips)
+
+
+@register.filter
+def segment_name(segment: str | None) -> str:
+    """A stored segment value in the reader's language."""
+    return presentation.segment_label(segment)
+
+
+@register.filter
+def provider_name(provider: str | None) -> str:
+    """A stored provider value as people name it."""
+    return presentation.provider_label(provider)

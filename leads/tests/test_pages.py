@@ -12,11 +12,11 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from leads import models
-from leads.caching import dashboard_cache_clear
 from leads.tests.factories import (
     AlertFactory,
     CompanyFactory,
     DomainSignalsFactory,
+    FavoriteFactory,
     LeadScoreFactory,
     NoteFactory,
     ProviderChangeHistoryFactory,
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    dashboard_cache_clear()
+    cache.clear()
     yield
     cache.clear()
 
@@ -115,14 +115,14 @@ def test_dashboard_charts_count_leads_by_segment_provider_and_category(sales_cli
     assert len(data["scans_per_day"]["labels"]) == 14
 
 
-def test_dashboard_aggregates_are_cached_until_cleared(sales_client):
+def test_dashboard_aggregates_are_cached_until_the_next_scan_is_stored(sales_client):
     _lead("a.com")
     assert sales_client.get("/app/").context["kpis"]["total_leads"] == 1
 
-    _lead("b.com")
-    assert sales_client.get("/app/").context["kpis"]["total_leads"] == 1
+    second = _lead("b.com")  # a newer scan: the next view recomputes
+    assert sales_client.get("/app/").context["kpis"]["total_leads"] == 2
 
-    dashboard_cache_clear()
+    models.LeadScore.objects.filter(company=second).update(readiness_score=None)  # no scan
     assert sales_client.get("/app/").context["kpis"]["total_leads"] == 2
 
 
@@ -140,8 +140,8 @@ def test_dashboard_query_count_is_fixed(sales_client, django_assert_num_queries)
         AlertFactory.create(company=models.Company.objects.get(domain=f"lead{number}.com"))
     sales_client.get("/app/")  # fills the cache
 
-    # session, user, latest alerts (with companies joined)
-    with django_assert_num_queries(3):
+    # session, user, data version (latest scan time), latest alerts (companies joined)
+    with django_assert_num_queries(4):
         sales_client.get("/app/")
 
 
@@ -375,3 +375,20 @@ def test_alerts_page_lists_alerts_newest_first_with_their_lead(sales_client):
 
     assert body.index("second") < body.index("first")
     assert reverse("leads:detail", args=["two.com"]) in body
+
+
+def test_the_favourites_box_filters_the_list_and_its_export_alike(sales_client, sales_user):
+    starred = _lead("star.com")
+    _lead("plain.com")
+    FavoriteFactory.create(user=sales_user, company=starred)
+
+    response = sales_client.get(reverse("leads:list"), {"favorite": "true"})
+    export = sales_client.get(
+        f"{reverse('leads:export', args=['csv'])}?{response.context['export_query']}"
+    )
+
+    assert [lead.domain for lead in response.context["page"]] == ["star.com"]
+    assert 'type="checkbox" name="favorite" value="true"' in _body(response)
+    text = b"".join(export.streaming_content).decode("utf-8-sig")
+    assert "star.com" in text
+    assert "plain.com" not in text
