@@ -120,11 +120,11 @@ def lead_list_page(request: HttpRequest, segment_slug: str = "") -> HttpResponse
     params = _list_params(request.GET, segment)
     filterset = LeadFilterSet(params, queryset=Company.objects.none(), user=request.user)
     _adapt_form(filterset.form, fixed_segment=segment is not None)
-    leads = lead_list(filters=params, user=request.user) if filterset.is_valid() else None
-    paginator = IdFirstPaginator(
-        leads if leads is not None else Company.objects.none(), LEADS_PER_PAGE
-    )
-    page = paginator.page(request.GET.get("page", 1))
+    try:
+        leads = lead_list(filters=params, user=request.user)
+    except ValidationError:  # the form shows each field's error; the list stays empty
+        leads = Company.objects.none()
+    page = IdFirstPaginator(leads, LEADS_PER_PAGE).page(request.GET.get("page", 1))
     table = LeadTable(
         page.object_list, tooltips=_tooltips(), empty_text=_("No leads match these filters.")
     )
