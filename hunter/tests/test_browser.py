@@ -176,3 +176,25 @@ def test_a_salesperson_uploads_domains_and_works_the_migration_list(
     page.wait_for_selector("html[lang=en]")
     assert page.get_by_role("heading", name="Why this score").is_visible()
     shot(page, "08-lead-detail-en")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_scan_now_shows_the_result_when_the_worker_has_stored_it(
+    live_server, sales_user, worker, synthetic_dns, browser_page
+):
+    page = browser_page
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.locator("#id_username").fill(sales_user.username)
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("button[type=submit]").last.click()
+    page.wait_for_url(f"{live_server.url}/app/")
+
+    page.goto(f"{live_server.url}/app/scan/")
+    page.locator("#id_domain").fill(f"info@{synthetic_dns[1]}")  # an e-mail address will do
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_url(re.compile(r"/app/scan/\?job="))
+    page.wait_for_selector('[data-result="score"]', timeout=JOB_TIMEOUT_MS)
+
+    assert int(page.locator('[data-result="score"]').inner_text()) > 0
+    assert page.locator('[data-result="provider"]').inner_text() == "Google Workspace"
+    shot(page, "10-scan-now-result")

@@ -53,11 +53,18 @@ def upload_scan_start(
 
 
 def domain_scan_start(*, domain: str, company_name: str = "", created_by: Any) -> ScanJob:
-    """Store one typed domain and start a scan job for it.
+    """Store one typed domain, website or e-mail address and start a scan job for its domain.
 
-    Raises ``ingest.InvalidInput`` when the text is not a domain.
+    Raises ``ingest.InvalidInput`` when the text yields no domain.
     """
-    stored = ingest_domain(domain=domain, company_name=company_name, created_by=created_by)
+    # People paste a contact's address as often as a domain; ingest reads it as an e-mail.
+    email = domain if "@" in domain else ""
+    stored = ingest_domain(
+        domain="" if email else domain,
+        email=email,
+        company_name=company_name,
+        created_by=created_by,
+    )
     return scan_job_start(domains=[stored.domain], created_by=created_by)
 
 

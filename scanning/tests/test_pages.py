@@ -149,6 +149,12 @@ def test_scan_now_starts_a_job_and_shows_a_result_area_that_polls(sales_client):
     assert reverse("scanning:scan-result", args=[job.public_id]) in page
 
 
+def test_scan_now_takes_an_e_mail_address_for_its_domain(sales_client):
+    sales_client.post(reverse("scanning:scan"), {"domain": "info@gamma.com"})
+
+    assert ScanJob.objects.get().chunks.get().domains == ["gamma.com"]
+
+
 def test_scan_now_refuses_text_that_is_not_a_domain(sales_client):
     response = sales_client.post(reverse("scanning:scan"), {"domain": "not a domain"})
 
