@@ -280,6 +280,13 @@ def test_xlsx_export_opens_in_excel_with_the_same_rows(sales_client):
     ]
 
 
+def test_an_export_with_invalid_filters_says_so_in_plain_language(sales_client):
+    response = sales_client.get(reverse("leads:export", args=["csv"]), {"min_score": "lots"})
+
+    assert response.status_code == 400
+    assert "Bu dışa aktarmanın filtreleri geçersiz" in _body(response)
+
+
 def test_export_neutralises_cells_a_spreadsheet_would_run_as_formulas(sales_client):
     company = _lead("evil.com")
     company.canonical_name = "=HYPERLINK(1)"
