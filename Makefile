@@ -8,7 +8,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/hunter
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/8
 TEST_ENV := DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) HUNTER_ENV=development
 
-.PHONY: run install install-dev test lint format migrate messages clean
+.PHONY: run install install-dev browser test lint format migrate messages clean
 
 # A stamp per requirements file keeps re-runs fast: pip runs only when a pin changed.
 $(VENV)/.runtime: requirements.txt
@@ -26,7 +26,11 @@ install-dev: $(VENV)/.dev
 run: install
 	$(PY) manage.py runstack
 
-test: install-dev
+# The browser tests drive Debian's Chromium (Playwright's own browser download is not used).
+browser:
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
+
+test: install-dev browser
 	$(TEST_ENV) $(PY) -m hunter.ensure_database
 	$(TEST_ENV) $(PY) manage.py check
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run

@@ -7,4 +7,5 @@ pytest_plugins = [
     "hunter.testing.registration_fixtures",
     "hunter.testing.worker_fixtures",
     "hunter.testing.api_fixtures",
+    "hunter.testing.personas",
 ]

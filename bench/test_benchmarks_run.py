@@ -90,3 +90,13 @@ def test_api_latency_prints_its_figures_as_the_last_json_line() -> None:
         assert isinstance(figures[key], (int, float)), key
     assert figures["auth_overhead_ms"] > 0
     assert figures["errors"] == 0
+
+
+def test_pages_benchmark_prints_server_time_and_queries_of_every_page() -> None:
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        pytest.skip("the pages benchmark measures PostgreSQL")
+    figures = run_benchmark("pages.py", "--leads", "120", "--repeat", "1")
+    assert figures["leads"] == 120
+    for name, page in figures["pages"].items():
+        assert page["median_ms"] > 0, name
+        assert page["queries"] > 0, name

@@ -1,4 +1,8 @@
-"""Top-level URL configuration: pages, sign-in, language switch, admin, health probes, API."""
+"""Top-level URL configuration: pages, sign-in, language switch, admin, health probes, API.
+
+The sales pages live under /app/; the unversioned paths (/leads, /dashboard, /jobs...) belong
+to the JSON API, so no page can shadow an API call.
+"""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -11,6 +15,8 @@ from hunter.ratelimit import limit_form_posts
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("app/", include("leads.urls")),
+    path("app/", include("scanning.urls")),
     path(
         "accounts/login/",
         limit_form_posts("sign-in")(auth_views.LoginView.as_view(redirect_authenticated_user=True)),

@@ -1,16 +1,16 @@
-"""Project-level pages: the home page and sign-out."""
+"""Project-level pages: the home page (a way into the dashboard) and sign-out."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LogoutView
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
+    return redirect("leads:dashboard")
 
 
 class SignOutView(LogoutView):

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
-from django.db.models import Avg, Count, Max, Q, QuerySet
+from django.db.models import Avg, Count, Max, Prefetch, Q, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from leads.choices import DnsStatus, Segment
 from leads.filtersets import LeadFilterSet
@@ -20,6 +23,7 @@ from leads.models import (
     DomainSignals,
     LeadScore,
     Note,
+    ProviderChangeHistory,
     ScoreChangeHistory,
     SignalChangeHistory,
     Tag,
@@ -156,3 +160,95 @@ def company_accepts_mail(*, domain: str) -> bool | None:
     if signals is None or signals.status != DnsStatus.OK:
         return None
     return bool(signals.mx_records) and not signals.null_mx
+
+
+# --- sales pages: dashboard, lead detail, alerts ------------------------------------------
+
+HIGH_PRIORITY_SCORE = 70  # a Migration lead at or above this score is "high priority"
+SCANS_CHART_DAYS = 14
+DETAIL_HISTORY_ROWS = 20  # history and alert rows shown on a lead page, newest first
+
+
+def lead_data_version() -> str:
+    """When lead data last changed through a scan (the latest scan time); "" when none."""
+    latest = DomainSignals.objects.aggregate(latest=Max("scanned_at"))["latest"]
+    return latest.isoformat() if latest else ""
+
+
+def dashboard_kpis() -> dict[str, Any]:
+    """Totals over scanned leads (a score exists), plus how many domains were scanned today."""
+    scored = LeadScore.objects.filter(score__isnull=False)
+    migration = Q(segment=Segment.MIGRATION)
+    totals = scored.aggregate(
+        total_leads=Count("id"),
+        migration_leads=Count("id", filter=migration),
+        high_priority=Count("id", filter=migration & Q(score__gte=HIGH_PRIORITY_SCORE)),
+        avg_score=Avg("score"),
+        max_score=Max("score"),
+    )
+    start_of_today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    totals["scans_today"] = DomainSignals.objects.filter(scanned_at__gte=start_of_today).count()
+    totals["avg_score"] = round(float(totals["avg_score"] or 0.0), 1)
+    return totals
+
+
+def dashboard_charts() -> dict[str, list[tuple[str, int]]]:
+    """Lead counts by segment, provider and P-category, and scans per day (oldest first)."""
+    scored = LeadScore.objects.filter(score__isnull=False)
+    return {
+        "segment": _counts(scored, "segment"),
+        "provider": _counts(Company.objects.filter(score__score__isnull=False), "provider"),
+        "priority_category": _counts(scored, "priority_category"),
+        "scans_per_day": _scans_per_day(),
+    }
+
+
+def _counts(queryset: QuerySet[Any], field: str) -> list[tuple[str, int]]:
+    rows = queryset.values(field).annotate(n=Count("pk")).order_by("-n", field)
+    return [(row[field] or "", row["n"]) for row in rows]
+
+
+def _scans_per_day() -> list[tuple[str, int]]:
+    """Domains whose latest scan fell on each of the last days (a day without scans shows 0)."""
+    today = timezone.localdate()
+    first = today - timedelta(days=SCANS_CHART_DAYS - 1)
+    rows = (
+        DomainSignals.objects.filter(scanned_at__date__gte=first)
+        .annotate(day=TruncDate("scanned_at"))
+        .values("day")
+        .annotate(n=Count("id"))
+    )
+    by_day = {row["day"]: row["n"] for row in rows}
+    days = (first + timedelta(days=offset) for offset in range(SCANS_CHART_DAYS))
+    return [(day.isoformat(), by_day.get(day, 0)) for day in days]
+
+
+def _recent(relation: str, queryset: QuerySet[Any]) -> Prefetch[Any]:
+    """The newest rows of a relation, as a list in ``recent_<relation>`` (a sliced prefetch)."""
+    return Prefetch(relation, queryset[:DETAIL_HISTORY_ROWS], to_attr=f"recent_{relation}")
+
+
+def lead_detail_get(*, domain: str) -> Company | None:
+    """One company with signals, score, tags, notes, and its newest history rows and alerts.
+
+    The newest rows are lists in ``recent_provider_changes``, ``recent_signal_changes``,
+    ``recent_score_changes`` and ``recent_alerts``. None for an unknown domain.
+    """
+    return (
+        Company.objects.filter(domain=domain)
+        .select_related("signals", "score")
+        .prefetch_related(
+            "tags",
+            "notes",
+            _recent("provider_changes", ProviderChangeHistory.objects.all()),
+            _recent("signal_changes", SignalChangeHistory.objects.all()),
+            _recent("score_changes", ScoreChangeHistory.objects.all()),
+            _recent("alerts", Alert.objects.all()),
+        )
+        .first()
+    )
+
+
+def alert_list() -> QuerySet[Alert]:
+    """Every alert, newest first, with its company joined."""
+    return Alert.objects.select_related("company").order_by("-created_at", "-id")

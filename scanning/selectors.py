@@ -1,4 +1,5 @@
-"""Reads of scan jobs and their outcomes, named ``<entity>_<action>``."""
+"""Reads of scan jobs and their outcomes, named ``<entity>_<action>`` with keyword-only
+arguments."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import uuid
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 
 from scanning.models import OutcomeStatus, ScanJob, ScanOutcome
 
@@ -50,3 +51,31 @@ def scan_job_committed_domains(*, job: ScanJob) -> list[str]:
 def scan_job_options(job: ScanJob) -> dict[str, Any]:
     """The job's stored options (a dict even when the column holds something else)."""
     return job.options if isinstance(job.options, dict) else {}
+
+
+def job_list() -> QuerySet[ScanJob]:
+    """Every job, newest first, with the user who started it."""
+    return ScanJob.objects.select_related("created_by").order_by("-created_at", "-id")
+
+
+def job_outcomes(*, job: ScanJob) -> QuerySet[ScanOutcome]:
+    """What happened to each domain of a job, in domain order (a retried chunk adds rows)."""
+    return job.outcomes.order_by("domain", "attempt", "chunk_number")
+
+
+def job_import(*, job: ScanJob) -> ScanJob | None:
+    """The import job whose file this scan job scans (None for other jobs)."""
+    if job.kind == "import":
+        return job
+    public_id = job.options.get("import_job")
+    if not public_id:
+        return None
+    return ScanJob.objects.filter(public_id=public_id).first()
+
+
+def job_import_errors(*, job: ScanJob | None) -> list[dict[str, Any]]:
+    """The rows of an upload that were not imported (as stored on the import job)."""
+    if job is None:
+        return []
+    report = job.options.get("report") or {}
+    return list(report.get("errors") or [])

@@ -1,4 +1,4 @@
-"""Personas for page tests (a sales user, a staff admin) and a production-mode log capture."""
+"""A production-mode log capture; the personas live in hunter.testing.personas."""
 
 import io
 import json
@@ -7,29 +7,10 @@ import pytest
 from django.conf import settings
 
 from hunter.logging import configure_logging
+from hunter.testing import personas
 
-PASSWORD = "correct-horse-battery-staple"
-
-
-@pytest.fixture
-def sales_user(django_user_model):
-    return django_user_model.objects.create_user(
-        username="satis", email="satis@example.com", password=PASSWORD
-    )
-
-
-@pytest.fixture
-def admin_user(django_user_model):
-    # Shadows pytest-django's admin_user so every persona shares one known password.
-    return django_user_model.objects.create_superuser(
-        username="yonetici", email="yonetici@example.com", password=PASSWORD
-    )
-
-
-@pytest.fixture
-def sales_client(client, sales_user):
-    client.force_login(sales_user)
-    return client
+# The personas (sales_user, admin_user, sales_client) are project-wide: hunter.testing.personas.
+PASSWORD = personas.PASSWORD
 
 
 class LogCapture:

@@ -105,11 +105,13 @@ def test_the_request_id_is_bound_while_the_view_runs_and_dropped_when_the_respon
 def test_request_finished_logs_method_path_status_and_duration_but_no_query_string(
     sales_client, json_log
 ):
-    sales_client.get("/?search=ayse%40example.com&company=Acme", headers={"X-Request-ID": "r-1"})
+    sales_client.get(
+        "/app/leads/?search=ayse%40example.com&company=Acme", headers={"X-Request-ID": "r-1"}
+    )
 
     (line,) = json_log.events("request_finished")
     assert line["method"] == "GET"
-    assert line["path"] == "/"
+    assert line["path"] == "/app/leads/"
     assert line["status"] == 200
     assert isinstance(line["duration_ms"], float)
     assert line["duration_ms"] >= 0

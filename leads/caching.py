@@ -1,0 +1,37 @@
+"""Cache keys, lifetimes and invalidation of the lead pages' aggregates, in one place.
+
+The dashboard's aggregates scan every lead, so they are cached. The key carries a data
+version (the time of the latest stored scan, one indexed read): any scan makes the next view
+compute afresh, without writers knowing about the cache. Changes that are not scans (an admin
+edit, a deletion) show within ``DASHBOARD_TTL`` seconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.core.cache import cache
+
+T = TypeVar("T")
+
+# Bump when the shape of a cached value changes, so old entries are never read back.
+KEY_VERSION = 1
+DASHBOARD_TTL = 60  # seconds
+DASHBOARD_PARTS = ("kpis", "charts")
+
+
+def dashboard_cache_key(part: str, data_version: str) -> str:
+    """The cache key of one dashboard aggregate (``kpis`` or ``charts``) at a data version."""
+    if part not in DASHBOARD_PARTS:
+        raise ValueError(f"unknown dashboard aggregate: {part}")
+    return f"leads:dashboard:{part}:v{KEY_VERSION}:{data_version}"
+
+
+def cached(key: str, compute: Callable[[], T], ttl: int = DASHBOARD_TTL) -> T:
+    """The cached value under ``key``, computing and storing it when absent."""
+    value: T | None = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, ttl)
+    return value
