@@ -92,7 +92,7 @@ def _signals(company: Any) -> Any:
         company=company,
         status="ok",
         provider=company.provider,
-        mx=[{"preference": 10, "host": f"mx.{company.domain}"}],
+        mx_records=[{"preference": 10, "host": f"mx.{company.domain}"}],
         spf=True,
         spf_record="v=spf1 include:_spf.example.net ~all",
         dkim=False,

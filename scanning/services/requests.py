@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scanning.models import JobKind, ScanJob
-from scanning.services.ingest import UploadReport, UploadSource, ingest_domain, ingest_upload
+from scanning.services.ingest import UploadReport, UploadSource, domain_ingest, upload_ingest
 from scanning.services.jobs import scan_job_start
 
 
@@ -36,7 +36,7 @@ def upload_scan_start(
 
     Raises UploadError when the file as a whole cannot be imported (nothing is written then).
     """
-    report = ingest_upload(
+    report = upload_ingest(
         file=file,
         filename=filename,
         auto_detect_columns=auto_detect_columns,
@@ -59,7 +59,7 @@ def domain_scan_start(*, domain: str, company_name: str = "", created_by: Any) -
     """
     # People paste a contact's address as often as a domain; ingest reads it as an e-mail.
     email = domain if "@" in domain else ""
-    stored = ingest_domain(
+    stored = domain_ingest(
         domain="" if email else domain,
         email=email,
         company_name=company_name,
