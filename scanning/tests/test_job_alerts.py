@@ -7,11 +7,14 @@ import pytest
 from hunter.testing.celery_worker import CeleryWorkerProcess
 from hunter.testing.http_receiver import HttpReceiver
 from leads.choices import AlertStatus
+from leads.tests.conftest import loopback_receivers_allowed
 from leads.tests.test_alert_tasks import pending_alert_with_webhook, receiver, wait_until_sent
 from scanning.models import JobStatus, ScanJob
 from scanning.services import jobs
 
-__all__ = ["receiver"]  # the fixture, shared with the alert task tests
+# Fixtures shared with the lead tests: the webhook receiver, and (autouse) the allow-list that
+# lets alerts reach it on loopback.
+__all__ = ["loopback_receivers_allowed", "receiver"]
 
 
 @pytest.mark.slow

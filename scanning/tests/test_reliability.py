@@ -506,8 +506,10 @@ def test_workers_killed_again_and_again_under_the_same_chunk_lose_nothing_and_se
     rounds = 3  # a chunk's holder is killed three times: the old error bound (3 attempts)
     chunks = ScanChunk.objects.filter(status=ChunkStatus.RUNNING)
     kills = 0
-    # Slow answers keep a chunk running for seconds, long enough to be caught and killed.
-    with mail_server(domains, provider="m365", latency_ms=1500) as server:
+    # Slow answers keep a chunk running for many seconds: long enough to be caught and killed
+    # even when the restarted workers take a while to answer their first ping (a loaded
+    # machine), since a redelivered chunk starts running as soon as the first worker is up.
+    with mail_server(domains, provider="m365", latency_ms=4000) as server:
         # A killed chunk comes back 20 s after it was first delivered: by then both workers
         # have restarted (slow on a busy machine), so its next run can be caught too.
         workers = [
@@ -521,7 +523,7 @@ def test_workers_killed_again_and_again_under_the_same_chunk_lose_nothing_and_se
             # The chunk killed last time is running again (redelivered), in a live worker.
             wait_for(
                 partial(running_in_a_live_worker, chunks.filter(lost_workers__gte=done)),
-                seconds=60,
+                seconds=120,
                 what=f"a chunk that lost {done} workers to run again",
                 worker=workers[0],
             )
