@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from hunter.pagination import ClampingPaginator
+from hunter.ratelimit import limit_form_posts
 from scanning.forms import ScanForm, UploadForm
 from scanning.ingest.readers import UploadError
 from scanning.models import ScanJob
@@ -76,6 +77,7 @@ def row_error_message(error: dict[str, object]) -> str:
 
 
 @login_required
+@limit_form_posts("upload")
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
@@ -144,6 +146,7 @@ def _progress_context(job: ScanJob) -> dict[str, object]:
 
 
 @login_required
+@limit_form_posts("scan")
 @require_http_methods(["GET", "POST"])
 def scan(request: HttpRequest) -> HttpResponse:
     form = ScanForm(request.POST or None)
@@ -179,6 +182,7 @@ def scan_result(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 
 
 @login_required
+@limit_form_posts("rescan")
 @require_POST
 def rescan(request: HttpRequest, domain: str) -> HttpResponse:
     try:

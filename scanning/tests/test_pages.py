@@ -63,8 +63,8 @@ def test_the_job_page_polls_progress_and_lists_the_rows_that_were_not_imported(s
 
     assert 'hx-trigger="every 1s"' in body
     assert 'role="progressbar"' in body
-    assert "Satır 2: “not a domain” geçerli bir alan adı değil" in body
-    assert "Satır 3: alan adı yok" in body
+    assert "Satır 3: “not a domain” geçerli bir alan adı değil" in body  # the header is row 1
+    assert "Satır 4: alan adı yok" in body
     assert 'data-counter="remaining">2<' in body
 
 
@@ -186,3 +186,11 @@ def test_rescan_is_a_post_that_starts_a_rescan_job(sales_client):
     job = ScanJob.objects.get()
     assert job.kind == JobKind.RESCAN
     assert response["Location"].endswith(f"?job={job.public_id}")
+
+
+def test_uploads_past_the_form_post_rate_answer_429_and_import_nothing_more(sales_client, settings):
+    settings.HUNTER_FORM_POST_RATE = "2/m"
+    answers = [_upload(sales_client, b"domain\nrate-%d.com\n" % n).status_code for n in range(3)]
+
+    assert answers == [302, 302, 429]
+    assert ScanJob.objects.filter(kind=JobKind.IMPORT).count() == 2
