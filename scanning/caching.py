@@ -142,23 +142,39 @@ def scan_cache() -> BaseCache:
     return caches["default"]
 
 
-def _get_many(
-    name: str, keys: Mapping[str, str], decode: Callable[[Any], T | None]
-) -> dict[str, T]:
-    """Entries by id (id -> key), counting hits, misses and errors; bad entries are misses."""
+@dataclass(frozen=True)
+class CacheRead:
+    """Entries wanted from one cache: key by id, and how to decode a stored value."""
+
+    name: str
+    keys: Mapping[str, str]
+    decode: Callable[[Any], Any]
+
+
+def _get_many(*reads: CacheRead) -> list[dict[str, Any]]:
+    """Each read's entries by id, all in one round trip; counts hits, misses and errors.
+
+    An entry that does not decode is a miss. While Redis is away every read is empty.
+    """
     cache = scan_cache()
     failures_before = getattr(cache, "failures", 0)
-    stored = cache.get_many(list(keys.values())) if keys else {}
+    wanted = [key for read in reads for key in read.keys.values()]
+    stored = cache.get_many(wanted) if wanted else {}
     if getattr(cache, "failures", 0) != failures_before:
-        metrics.CACHE_REQUESTS.labels(cache=name, result="error").inc(len(keys))
-        return {}
-    found: dict[str, T] = {}
-    for ident, key in keys.items():
-        value = decode(stored[key]) if key in stored else None
+        for read in reads:
+            metrics.CACHE_REQUESTS.labels(cache=read.name, result="error").inc(len(read.keys))
+        return [{} for _ in reads]
+    return [_found(read, stored) for read in reads]
+
+
+def _found(read: CacheRead, stored: Mapping[str, Any]) -> dict[str, Any]:
+    found = {}
+    for ident, key in read.keys.items():
+        value = read.decode(stored[key]) if key in stored else None
         if value is not None:
             found[ident] = value
-    metrics.CACHE_REQUESTS.labels(cache=name, result="hit").inc(len(found))
-    metrics.CACHE_REQUESTS.labels(cache=name, result="miss").inc(len(keys) - len(found))
+    metrics.CACHE_REQUESTS.labels(cache=read.name, result="hit").inc(len(found))
+    metrics.CACHE_REQUESTS.labels(cache=read.name, result="miss").inc(len(read.keys) - len(found))
     return found
 
 
@@ -181,14 +197,36 @@ def _set_many(entries: Iterable[tuple[str, dict[str, Any], int]]) -> None:
         scan_cache().set_many(values, timeout=ttl)
 
 
+def _dns_read(domains: Sequence[str]) -> CacheRead:
+    return CacheRead("dns", {d: dns_key(d) for d in domains}, _decoder(DnsFacts))
+
+
+def _registration_read(domains: Sequence[str]) -> CacheRead:
+    return CacheRead(
+        "registration", {d: registration_key(d) for d in domains}, Registration.from_dict
+    )
+
+
 def dns_facts_get_many(domains: Sequence[str]) -> dict[str, DnsFacts]:
-    return _get_many("dns", {d: dns_key(d) for d in domains}, _decoder(DnsFacts))
+    """The cached DNS facts of these domains (the ones there are)."""
+    (facts,) = _get_many(_dns_read(domains))
+    return facts
 
 
 def registrations_get_many(domains: Sequence[str]) -> dict[str, Registration]:
-    return _get_many(
-        "registration", {d: registration_key(d) for d in domains}, Registration.from_dict
-    )
+    """The cached registrations of these domains, negative entries included."""
+    (registrations,) = _get_many(_registration_read(domains))
+    return registrations
+
+
+def lookups_get_many(
+    domains: Sequence[str], *, registrations: bool
+) -> tuple[dict[str, DnsFacts], dict[str, Registration]]:
+    """Cached DNS facts and (when asked) registrations of these domains, in one round trip."""
+    if not registrations:
+        return dns_facts_get_many(domains), {}
+    facts, found = _get_many(_dns_read(domains), _registration_read(domains))
+    return facts, found
 
 
 def domain_invalidate(domains: Iterable[str]) -> None:
@@ -227,9 +265,10 @@ def cached_scan(
     """
     enabled = settings.HUNTER_CACHE_ENABLED if use_cache is None else use_cache
     domains = list(dict.fromkeys(d for d in (normalize_free_text(v).domain for v in inputs) if d))
-    facts = dns_facts_get_many(domains) if enabled else {}
     registering = config.registration.enabled
-    registrations = registrations_get_many(domains) if enabled and registering else {}
+    facts, registrations = (
+        lookups_get_many(domains, registrations=registering) if enabled else ({}, {})
+    )
     if before_lookups is not None:
         before_lookups(
             [d for d in domains if d not in facts],
@@ -270,8 +309,10 @@ def decisions_read_through(
             provider_keys[str(index)] = _provider_key(result.dns, result.verdict, rules_hash)
         if result.status == "ok" and result.dns is not None and result.score is not None:
             score_keys[str(index)] = _score_key(result, rules_hash)
-    verdicts = _get_many("provider", provider_keys, _decoder(ProviderVerdict))
-    scores = _get_many("score", score_keys, _decoder(ScoreResult))
+    verdicts, scores = _get_many(
+        CacheRead("provider", provider_keys, _decoder(ProviderVerdict)),
+        CacheRead("score", score_keys, _decoder(ScoreResult)),
+    )
     served, entries = [], []
     for index, result in enumerate(results):
         ident = str(index)
