@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import orjson
 from django.conf import settings
 from django.core.cache import BaseCache, caches
 
@@ -76,8 +76,9 @@ def score_key_pattern(domain: str) -> str:
 
 def value_hash(value: Any) -> str:
     """First 16 hex digits of SHA-256 of a dataclass's canonical JSON (sorted keys)."""
-    canonical = json.dumps(to_dict(value), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+    # orjson writes compact, key-sorted JSON several times faster than the json module.
+    canonical = orjson.dumps(to_dict(value), option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(canonical).hexdigest()[:16]
 
 
 # --- lifetimes -----------------------------------------------------------------------------
