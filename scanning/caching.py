@@ -17,7 +17,6 @@ While Redis is away the cache backend answers misses and skips writes; the scan 
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -30,17 +29,22 @@ from django.core.cache import BaseCache, caches
 from hunter import metrics
 from scanning.engine.codec import CodecError, from_dict, to_dict
 from scanning.engine.dns import DnsFacts
+from scanning.engine.domains import primary_mx_root
 from scanning.engine.normalize import normalize_free_text
-from scanning.engine.providers import ProviderVerdict
+from scanning.engine.providers import ProviderEvidence, ProviderVerdict, decide_provider
 from scanning.engine.registration import Registration
+from scanning.engine.rules import Rules
 from scanning.engine.scan import (
+    DISABLED_REGISTRATION,
     EngineConfig,
     ScanResult,
+    decide,
     provider_evidence,
     scan_many_sync,
     score_input,
+    unresolved_parts,
 )
-from scanning.engine.scoring import ScoreInput, ScoreResult
+from scanning.engine.scoring import ScoreInput, ScoreResult, score_lead
 
 T = TypeVar("T")
 FORMAT_VERSION = 1
@@ -261,11 +265,15 @@ def cached_scan(
 ) -> list[ScanResult]:
     """:func:`scan_many_sync` reading through the caches (HUNTER_CACHE_ENABLED by default).
 
+    A domain whose lookups are all cached is decided here, its provider verdict and score
+    served from their caches (decided and stored on a miss); every other input goes to the
+    engine, which asks DNS and registries only what the caches did not know.
     ``before_lookups`` hears which domains will really be asked (the cache misses), so rate
     limits are spent on lookups, not on cache hits.
     """
     enabled = settings.HUNTER_CACHE_ENABLED if use_cache is None else use_cache
-    domains = list(dict.fromkeys(d for d in (normalize_free_text(v).domain for v in inputs) if d))
+    domains_of = [normalize_free_text(value).domain for value in inputs]
+    domains = list(dict.fromkeys(d for d in domains_of if d))
     registering = config.registration.enabled
     facts, registrations = (
         lookups_get_many(domains, registrations=registering) if enabled else ({}, {})
@@ -275,12 +283,30 @@ def cached_scan(
             [d for d in domains if d not in facts],
             [d for d in domains if d not in registrations] if registering else [],
         )
-    results = scan_many_sync(inputs, config, known_facts=facts, known_registrations=registrations)
+    ready = {d for d in domains if d in facts and (d in registrations or not registering)}
+    rest = [index for index, domain in enumerate(domains_of) if domain not in ready]
+    fresh = scan_many_sync(
+        [inputs[i] for i in rest], config, known_facts=facts, known_registrations=registrations
+    )
     if not enabled:
-        return results
+        return fresh
     ttls = ttls_from_settings()
-    _store_lookups(results, facts, registrations, ttls)
-    return decisions_read_through(results, ttls, config.rules.hash)
+    _store_lookups(fresh, facts, registrations, ttls)
+    _store_decisions([r for r in fresh if r.domain not in facts], ttls, config.rules.hash)
+    served = _decided_from_cache(
+        [(str(inputs[i]), facts[d]) for i, d in enumerate(domains_of) if d in ready],
+        registrations,
+        ttls,
+        config.rules,
+    )
+    return _in_input_order(len(inputs), dict(zip(rest, fresh, strict=True)), served)
+
+
+def _in_input_order(
+    count: int, fresh: Mapping[int, ScanResult], served: Sequence[ScanResult]
+) -> list[ScanResult]:
+    from_cache = iter(served)
+    return [fresh[i] if i in fresh else next(from_cache) for i in range(count)]
 
 
 def _store_lookups(
@@ -300,43 +326,104 @@ def _store_lookups(
     _set_many(entries)
 
 
-def decisions_read_through(
-    results: Sequence[ScanResult], ttls: CacheTtls, rules_hash: str
-) -> list[ScanResult]:
-    """Serve provider verdicts and scores from their caches; store the ones not there yet."""
-    provider_keys, score_keys = {}, {}
-    for index, result in enumerate(results):
-        if result.status == "ok" and result.dns is not None and result.verdict is not None:
-            provider_keys[str(index)] = _provider_key(result.dns, result.verdict, rules_hash)
-        if result.status == "ok" and result.dns is not None and result.score is not None:
-            score_keys[str(index)] = _score_key(result, rules_hash)
-    verdicts, scores = _get_many(
-        CacheRead("provider", provider_keys, _decoder(ProviderVerdict)),
-        CacheRead("score", score_keys, _decoder(ScoreResult)),
-    )
-    served, entries = [], []
-    for index, result in enumerate(results):
-        ident = str(index)
-        if ident in provider_keys and ident not in verdicts:
-            entries.append((provider_keys[ident], to_dict(result.verdict), ttls.provider))
-        if ident in score_keys and ident not in scores:
-            entries.append((score_keys[ident], to_dict(result.score), ttls.score))
-        served.append(
-            dataclasses.replace(
-                result,
-                verdict=verdicts.get(ident, result.verdict),
-                score=scores.get(ident, result.score),
-            )
-        )
+def _store_decisions(results: Sequence[ScanResult], ttls: CacheTtls, rules_hash: str) -> None:
+    """Provider verdicts and scores the engine just made from fresh DNS facts."""
+    entries = []
+    for result in results:
+        if result.status != "ok" or result.dns is None:
+            continue
+        if result.verdict is not None:
+            key = _provider_key(provider_evidence(result.dns), rules_hash)
+            entries.append((key, to_dict(result.verdict), ttls.provider))
+        if result.score is not None:
+            key = _score_key(result.domain, score_input(result.dns, result.verdict), rules_hash)
+            entries.append((key, to_dict(result.score), ttls.score))
     _set_many(entries)
-    return served
 
 
-def _provider_key(facts: DnsFacts, verdict: ProviderVerdict, rules_hash: str) -> str:
-    return provider_key(verdict.mx_root or "-", value_hash(provider_evidence(facts)), rules_hash)
+def _decided_from_cache(
+    items: Sequence[tuple[str, DnsFacts]],
+    registrations: Mapping[str, Registration],
+    ttls: CacheTtls,
+    rules: Rules,
+) -> list[ScanResult]:
+    """Results for inputs whose lookups were all cached (input text, cached facts).
+
+    Verdicts and scores are read from their caches in one round trip each (the score key
+    needs the verdict), decided and stored only on a miss; :func:`decide` then assembles
+    each result exactly as a fresh scan would.
+    """
+    facts_by_domain = {facts.domain: facts for _, facts in items}
+    verdicts = _verdicts_through_cache(facts_by_domain, ttls, rules.hash)
+    scores = _scores_through_cache(facts_by_domain, verdicts, ttls, rules)
+    results = []
+    for raw, facts in items:
+        provider_of, score_of = _served_decisions(facts.domain, verdicts, scores, rules)
+        registration = registrations.get(facts.domain, DISABLED_REGISTRATION)
+        results.append(
+            decide(raw, facts, registration, rules, provider_of=provider_of, score_of=score_of)
+        )
+    return results
 
 
-def _score_key(result: ScanResult, rules_hash: str) -> str:
-    assert result.dns is not None
-    signals: ScoreInput = score_input(result.dns, result.verdict)
-    return score_key(result.domain, signals.provider, value_hash(signals), rules_hash)
+def _served_decisions(
+    domain: str,
+    verdicts: Mapping[str, ProviderVerdict],
+    scores: Mapping[str, ScoreResult],
+    rules: Rules,
+) -> tuple[Callable[[ProviderEvidence], ProviderVerdict], Callable[[ScoreInput], ScoreResult]]:
+    """What :func:`decide` calls for one domain: the verdict and score already at hand."""
+
+    def provider_of(_: ProviderEvidence) -> ProviderVerdict:
+        return verdicts[domain]
+
+    def score_of(signals: ScoreInput) -> ScoreResult:
+        # Only "ok" scores are cached; a domain filed otherwise is scored as it stands.
+        return scores.get(domain) or score_lead(signals, rules)
+
+    return provider_of, score_of
+
+
+def _verdicts_through_cache(
+    facts_by_domain: Mapping[str, DnsFacts], ttls: CacheTtls, rules_hash: str
+) -> dict[str, ProviderVerdict]:
+    evidence = {d: provider_evidence(f) for d, f in facts_by_domain.items() if f.status == "ok"}
+    keys = {d: _provider_key(e, rules_hash) for d, e in evidence.items()}
+    (verdicts,) = _get_many(CacheRead("provider", keys, _decoder(ProviderVerdict)))
+    entries = []
+    for domain in evidence.keys() - verdicts.keys():
+        verdicts[domain] = decide_provider(evidence[domain])
+        entries.append((keys[domain], to_dict(verdicts[domain]), ttls.provider))
+    _set_many(entries)
+    return verdicts
+
+
+def _scores_through_cache(
+    facts_by_domain: Mapping[str, DnsFacts],
+    verdicts: Mapping[str, ProviderVerdict],
+    ttls: CacheTtls,
+    rules: Rules,
+) -> dict[str, ScoreResult]:
+    """Scores of the domains a scan files as "ok" (the only ones cached)."""
+    signals = {
+        domain: score_input(facts, verdicts.get(domain))
+        for domain, facts in facts_by_domain.items()
+        if facts.status == "ok" and not unresolved_parts(facts)
+    }
+    keys = {d: _score_key(d, s, rules.hash) for d, s in signals.items()}
+    (scores,) = _get_many(CacheRead("score", keys, _decoder(ScoreResult)))
+    entries = []
+    for domain in signals.keys() - scores.keys():
+        scores[domain] = score_lead(signals[domain], rules)
+        entries.append((keys[domain], to_dict(scores[domain]), ttls.score))
+    _set_many(entries)
+    return scores
+
+
+def _provider_key(evidence: ProviderEvidence, rules_hash: str) -> str:
+    mx_root = primary_mx_root(evidence.mx_hosts) or "-"
+    return provider_key(mx_root, value_hash(evidence), rules_hash)
+
+
+def _score_key(domain: str, signals: ScoreInput, rules_hash: str) -> str:
+    return score_key(domain, signals.provider, value_hash(signals), rules_hash)
