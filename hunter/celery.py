@@ -5,8 +5,10 @@ starts both; hunter.management.commands.runstack builds the exact command lines)
 """
 
 import os
+from typing import Any
 
 from celery import Celery
+from celery.signals import worker_process_shutdown
 
 from hunter.request_context import connect_signals
 
@@ -17,3 +19,11 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # Log lines of a web request and of the tasks it enqueued share one request id.
 connect_signals()
+
+
+@worker_process_shutdown.connect
+def _forget_live_gauges(pid: int | None = None, **kwargs: Any) -> None:
+    # A pool process that exits (max tasks per child) must not leave its breaker state behind.
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(pid or os.getpid())

@@ -5,7 +5,14 @@ Used by ``manage.py runstack`` and by docker-compose through the same command li
 read their bind address and sizes from the same environment variables.
 """
 
+from typing import Any
+
 from hunter.env import env_int, env_str
+from hunter.paths import use_metrics_dir
+
+# The master never loads Django's settings, which tell the workers where to write their
+# counters; it needs the same folder to tidy up after a worker that died.
+use_metrics_dir()
 
 bind = [env_str("HUNTER_BIND", "127.0.0.1:8000")]
 workers = env_int("HUNTER_WEB_WORKERS", 2, minimum=1, maximum=64)
@@ -24,3 +31,10 @@ control_socket_disable = True
 # Recycle workers now and then so a slow leak cannot grow without bound.
 max_requests = 1000
 max_requests_jitter = 100
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """Drop a dead worker's live gauges (breaker state) so scrapes stop counting them."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import sentry_sdk
 import structlog
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -32,6 +33,8 @@ from hunter.redis_guard import GuardedRedis, RedisUnavailable, guarded_client
 logger = structlog.get_logger("hunter.ratelimit")
 
 KEY_PREFIX = "hunter:ratelimit:v1:"
+# Sentry tag on every event of a process whose limits run on in-process buckets.
+FALLBACK_TAG = "rate_limiter_fallback"
 # Refill arithmetic on float clocks lands a hair under whole tokens (0.1 s * 10/s = 0.99999...).
 TOKEN_EPSILON = 1e-6
 
@@ -170,6 +173,11 @@ class DistributedLimiter:
     @staticmethod
     def _log_switch(direction: str, key: str, rate: float, reason: str) -> None:
         metrics.LIMITER_FALLBACK_SWITCHES.labels(direction=direction).inc()
+        # The fallback is a state of the whole process, so the tag goes on the global scope:
+        # every error this process reports until the switch back says limits were loose.
+        sentry_sdk.get_global_scope().set_tag(
+            FALLBACK_TAG, "true" if direction == "enter" else "false"
+        )
         logger.warning(
             "rate_limiter_fallback",
             direction=direction,
@@ -211,6 +219,7 @@ def reset() -> None:
     """Forget the process limiter (tests change settings; a forked child starts fresh)."""
     global _limiter
     _limiter = None
+    sentry_sdk.get_global_scope().remove_tag(FALLBACK_TAG)
 
 
 def acquire(key: str, *, rate: float, burst: int, tokens: int = 1) -> Decision:

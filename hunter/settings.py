@@ -8,14 +8,13 @@ first-time user needs nothing but Python. The README lists every variable.
 from __future__ import annotations
 
 import datetime
-import os
-from pathlib import Path
 
 import dj_database_url
 from corsheaders.defaults import default_headers as default_cors_headers
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from hunter import paths
 from hunter.env import (
     env_bool,
     env_choice,
@@ -29,8 +28,8 @@ from hunter.env import (
     redis_db_url,
 )
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(env_str("HUNTER_VAR_DIR", str(BASE_DIR / "var")))
+BASE_DIR = paths.BASE_DIR
+VAR_DIR = paths.var_dir()
 
 HUNTER_ENV = env_choice("HUNTER_ENV", "development", ("development", "production"))
 IS_PRODUCTION = HUNTER_ENV == "production"
@@ -238,10 +237,8 @@ HUNTER_CACHE_SCORE_TTL = env_int("HUNTER_CACHE_SCORE_TTL", 3600, minimum=1)
 
 # Metrics (/healthz/metrics): every process writes its counters under this directory, and only
 # these client addresses may read them.
-HUNTER_METRICS_DIR = Path(env_str("HUNTER_METRICS_DIR", str(VAR_DIR / "metrics")))
-HUNTER_METRICS_DIR.mkdir(parents=True, exist_ok=True)
-# prometheus-client reads this when it is first imported, which must come after this line.
-os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(HUNTER_METRICS_DIR))
+# prometheus-client reads PROMETHEUS_MULTIPROC_DIR when it is first imported, after this line.
+HUNTER_METRICS_DIR = paths.use_metrics_dir()
 HUNTER_METRICS_ALLOWED_NETWORKS = env_networks("HUNTER_METRICS_ALLOWED_IPS", ("127.0.0.1", "::1"))
 
 # --- Celery -------------------------------------------------------------------------------------

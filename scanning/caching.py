@@ -17,30 +17,34 @@ While Redis is away the cache backend answers misses and skips writes; the scan 
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
-import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import orjson
 from django.conf import settings
 from django.core.cache import BaseCache, caches
 
 from hunter import metrics
 from scanning.engine.codec import CodecError, from_dict, to_dict
 from scanning.engine.dns import DnsFacts
+from scanning.engine.domains import primary_mx_root
 from scanning.engine.normalize import normalize_free_text
-from scanning.engine.providers import ProviderVerdict
+from scanning.engine.providers import ProviderEvidence, ProviderVerdict, decide_provider
 from scanning.engine.registration import Registration
+from scanning.engine.rules import Rules
 from scanning.engine.scan import (
+    DISABLED_REGISTRATION,
     EngineConfig,
     ScanResult,
+    decide,
     provider_evidence,
     scan_many_sync,
     score_input,
+    unresolved_parts,
 )
-from scanning.engine.scoring import ScoreInput, ScoreResult
+from scanning.engine.scoring import ScoreInput, ScoreResult, score_lead
 
 T = TypeVar("T")
 FORMAT_VERSION = 1
@@ -76,8 +80,9 @@ def score_key_pattern(domain: str) -> str:
 
 def value_hash(value: Any) -> str:
     """First 16 hex digits of SHA-256 of a dataclass's canonical JSON (sorted keys)."""
-    canonical = json.dumps(to_dict(value), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+    # orjson writes compact, key-sorted JSON several times faster than the json module.
+    canonical = orjson.dumps(to_dict(value), option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(canonical).hexdigest()[:16]
 
 
 # --- lifetimes -----------------------------------------------------------------------------
@@ -142,23 +147,39 @@ def scan_cache() -> BaseCache:
     return caches["default"]
 
 
-def _get_many(
-    name: str, keys: Mapping[str, str], decode: Callable[[Any], T | None]
-) -> dict[str, T]:
-    """Entries by id (id -> key), counting hits, misses and errors; bad entries are misses."""
+@dataclass(frozen=True)
+class CacheRead:
+    """Entries wanted from one cache: key by id, and how to decode a stored value."""
+
+    name: str
+    keys: Mapping[str, str]
+    decode: Callable[[Any], Any]
+
+
+def _get_many(*reads: CacheRead) -> list[dict[str, Any]]:
+    """Each read's entries by id, all in one round trip; counts hits, misses and errors.
+
+    An entry that does not decode is a miss. While Redis is away every read is empty.
+    """
     cache = scan_cache()
     failures_before = getattr(cache, "failures", 0)
-    stored = cache.get_many(list(keys.values())) if keys else {}
+    wanted = [key for read in reads for key in read.keys.values()]
+    stored = cache.get_many(wanted) if wanted else {}
     if getattr(cache, "failures", 0) != failures_before:
-        metrics.CACHE_REQUESTS.labels(cache=name, result="error").inc(len(keys))
-        return {}
-    found: dict[str, T] = {}
-    for ident, key in keys.items():
-        value = decode(stored[key]) if key in stored else None
+        for read in reads:
+            metrics.CACHE_REQUESTS.labels(cache=read.name, result="error").inc(len(read.keys))
+        return [{} for _ in reads]
+    return [_found(read, stored) for read in reads]
+
+
+def _found(read: CacheRead, stored: Mapping[str, Any]) -> dict[str, Any]:
+    found = {}
+    for ident, key in read.keys.items():
+        value = read.decode(stored[key]) if key in stored else None
         if value is not None:
             found[ident] = value
-    metrics.CACHE_REQUESTS.labels(cache=name, result="hit").inc(len(found))
-    metrics.CACHE_REQUESTS.labels(cache=name, result="miss").inc(len(keys) - len(found))
+    metrics.CACHE_REQUESTS.labels(cache=read.name, result="hit").inc(len(found))
+    metrics.CACHE_REQUESTS.labels(cache=read.name, result="miss").inc(len(read.keys) - len(found))
     return found
 
 
@@ -181,14 +202,36 @@ def _set_many(entries: Iterable[tuple[str, dict[str, Any], int]]) -> None:
         scan_cache().set_many(values, timeout=ttl)
 
 
+def _dns_read(domains: Sequence[str]) -> CacheRead:
+    return CacheRead("dns", {d: dns_key(d) for d in domains}, _decoder(DnsFacts))
+
+
+def _registration_read(domains: Sequence[str]) -> CacheRead:
+    return CacheRead(
+        "registration", {d: registration_key(d) for d in domains}, Registration.from_dict
+    )
+
+
 def dns_facts_get_many(domains: Sequence[str]) -> dict[str, DnsFacts]:
-    return _get_many("dns", {d: dns_key(d) for d in domains}, _decoder(DnsFacts))
+    """The cached DNS facts of these domains (the ones there are)."""
+    (facts,) = _get_many(_dns_read(domains))
+    return facts
 
 
 def registrations_get_many(domains: Sequence[str]) -> dict[str, Registration]:
-    return _get_many(
-        "registration", {d: registration_key(d) for d in domains}, Registration.from_dict
-    )
+    """The cached registrations of these domains, negative entries included."""
+    (registrations,) = _get_many(_registration_read(domains))
+    return registrations
+
+
+def lookups_get_many(
+    domains: Sequence[str], *, registrations: bool
+) -> tuple[dict[str, DnsFacts], dict[str, Registration]]:
+    """Cached DNS facts and (when asked) registrations of these domains, in one round trip."""
+    if not registrations:
+        return dns_facts_get_many(domains), {}
+    facts, found = _get_many(_dns_read(domains), _registration_read(domains))
+    return facts, found
 
 
 def domain_invalidate(domains: Iterable[str]) -> None:
@@ -222,25 +265,48 @@ def cached_scan(
 ) -> list[ScanResult]:
     """:func:`scan_many_sync` reading through the caches (HUNTER_CACHE_ENABLED by default).
 
+    A domain whose lookups are all cached is decided here, its provider verdict and score
+    served from their caches (decided and stored on a miss); every other input goes to the
+    engine, which asks DNS and registries only what the caches did not know.
     ``before_lookups`` hears which domains will really be asked (the cache misses), so rate
     limits are spent on lookups, not on cache hits.
     """
     enabled = settings.HUNTER_CACHE_ENABLED if use_cache is None else use_cache
-    domains = list(dict.fromkeys(d for d in (normalize_free_text(v).domain for v in inputs) if d))
-    facts = dns_facts_get_many(domains) if enabled else {}
+    domains_of = [normalize_free_text(value).domain for value in inputs]
+    domains = list(dict.fromkeys(d for d in domains_of if d))
     registering = config.registration.enabled
-    registrations = registrations_get_many(domains) if enabled and registering else {}
+    facts, registrations = (
+        lookups_get_many(domains, registrations=registering) if enabled else ({}, {})
+    )
     if before_lookups is not None:
         before_lookups(
             [d for d in domains if d not in facts],
             [d for d in domains if d not in registrations] if registering else [],
         )
-    results = scan_many_sync(inputs, config, known_facts=facts, known_registrations=registrations)
+    ready = {d for d in domains if d in facts and (d in registrations or not registering)}
+    rest = [index for index, domain in enumerate(domains_of) if domain not in ready]
+    fresh = scan_many_sync(
+        [inputs[i] for i in rest], config, known_facts=facts, known_registrations=registrations
+    )
     if not enabled:
-        return results
+        return fresh
     ttls = ttls_from_settings()
-    _store_lookups(results, facts, registrations, ttls)
-    return decisions_read_through(results, ttls, config.rules.hash)
+    _store_lookups(fresh, facts, registrations, ttls)
+    _store_decisions([r for r in fresh if r.domain not in facts], ttls, config.rules.hash)
+    served = _decided_from_cache(
+        [(str(inputs[i]), facts[d]) for i, d in enumerate(domains_of) if d in ready],
+        registrations,
+        ttls,
+        config.rules,
+    )
+    return _in_input_order(len(inputs), dict(zip(rest, fresh, strict=True)), served)
+
+
+def _in_input_order(
+    count: int, fresh: Mapping[int, ScanResult], served: Sequence[ScanResult]
+) -> list[ScanResult]:
+    from_cache = iter(served)
+    return [fresh[i] if i in fresh else next(from_cache) for i in range(count)]
 
 
 def _store_lookups(
@@ -260,41 +326,104 @@ def _store_lookups(
     _set_many(entries)
 
 
-def decisions_read_through(
-    results: Sequence[ScanResult], ttls: CacheTtls, rules_hash: str
-) -> list[ScanResult]:
-    """Serve provider verdicts and scores from their caches; store the ones not there yet."""
-    provider_keys, score_keys = {}, {}
-    for index, result in enumerate(results):
-        if result.status == "ok" and result.dns is not None and result.verdict is not None:
-            provider_keys[str(index)] = _provider_key(result.dns, result.verdict, rules_hash)
-        if result.status == "ok" and result.dns is not None and result.score is not None:
-            score_keys[str(index)] = _score_key(result, rules_hash)
-    verdicts = _get_many("provider", provider_keys, _decoder(ProviderVerdict))
-    scores = _get_many("score", score_keys, _decoder(ScoreResult))
-    served, entries = [], []
-    for index, result in enumerate(results):
-        ident = str(index)
-        if ident in provider_keys and ident not in verdicts:
-            entries.append((provider_keys[ident], to_dict(result.verdict), ttls.provider))
-        if ident in score_keys and ident not in scores:
-            entries.append((score_keys[ident], to_dict(result.score), ttls.score))
-        served.append(
-            dataclasses.replace(
-                result,
-                verdict=verdicts.get(ident, result.verdict),
-                score=scores.get(ident, result.score),
-            )
-        )
+def _store_decisions(results: Sequence[ScanResult], ttls: CacheTtls, rules_hash: str) -> None:
+    """Provider verdicts and scores the engine just made from fresh DNS facts."""
+    entries = []
+    for result in results:
+        if result.status != "ok" or result.dns is None:
+            continue
+        if result.verdict is not None:
+            key = _provider_key(provider_evidence(result.dns), rules_hash)
+            entries.append((key, to_dict(result.verdict), ttls.provider))
+        if result.score is not None:
+            key = _score_key(result.domain, score_input(result.dns, result.verdict), rules_hash)
+            entries.append((key, to_dict(result.score), ttls.score))
     _set_many(entries)
-    return served
 
 
-def _provider_key(facts: DnsFacts, verdict: ProviderVerdict, rules_hash: str) -> str:
-    return provider_key(verdict.mx_root or "-", value_hash(provider_evidence(facts)), rules_hash)
+def _decided_from_cache(
+    items: Sequence[tuple[str, DnsFacts]],
+    registrations: Mapping[str, Registration],
+    ttls: CacheTtls,
+    rules: Rules,
+) -> list[ScanResult]:
+    """Results for inputs whose lookups were all cached (input text, cached facts).
+
+    Verdicts and scores are read from their caches in one round trip each (the score key
+    needs the verdict), decided and stored only on a miss; :func:`decide` then assembles
+    each result exactly as a fresh scan would.
+    """
+    facts_by_domain = {facts.domain: facts for _, facts in items}
+    verdicts = _verdicts_through_cache(facts_by_domain, ttls, rules.hash)
+    scores = _scores_through_cache(facts_by_domain, verdicts, ttls, rules)
+    results = []
+    for raw, facts in items:
+        provider_of, score_of = _served_decisions(facts.domain, verdicts, scores, rules)
+        registration = registrations.get(facts.domain, DISABLED_REGISTRATION)
+        results.append(
+            decide(raw, facts, registration, rules, provider_of=provider_of, score_of=score_of)
+        )
+    return results
 
 
-def _score_key(result: ScanResult, rules_hash: str) -> str:
-    assert result.dns is not None
-    signals: ScoreInput = score_input(result.dns, result.verdict)
-    return score_key(result.domain, signals.provider, value_hash(signals), rules_hash)
+def _served_decisions(
+    domain: str,
+    verdicts: Mapping[str, ProviderVerdict],
+    scores: Mapping[str, ScoreResult],
+    rules: Rules,
+) -> tuple[Callable[[ProviderEvidence], ProviderVerdict], Callable[[ScoreInput], ScoreResult]]:
+    """What :func:`decide` calls for one domain: the verdict and score already at hand."""
+
+    def provider_of(_: ProviderEvidence) -> ProviderVerdict:
+        return verdicts[domain]
+
+    def score_of(signals: ScoreInput) -> ScoreResult:
+        # Only "ok" scores are cached; a domain filed otherwise is scored as it stands.
+        return scores.get(domain) or score_lead(signals, rules)
+
+    return provider_of, score_of
+
+
+def _verdicts_through_cache(
+    facts_by_domain: Mapping[str, DnsFacts], ttls: CacheTtls, rules_hash: str
+) -> dict[str, ProviderVerdict]:
+    evidence = {d: provider_evidence(f) for d, f in facts_by_domain.items() if f.status == "ok"}
+    keys = {d: _provider_key(e, rules_hash) for d, e in evidence.items()}
+    (verdicts,) = _get_many(CacheRead("provider", keys, _decoder(ProviderVerdict)))
+    entries = []
+    for domain in evidence.keys() - verdicts.keys():
+        verdicts[domain] = decide_provider(evidence[domain])
+        entries.append((keys[domain], to_dict(verdicts[domain]), ttls.provider))
+    _set_many(entries)
+    return verdicts
+
+
+def _scores_through_cache(
+    facts_by_domain: Mapping[str, DnsFacts],
+    verdicts: Mapping[str, ProviderVerdict],
+    ttls: CacheTtls,
+    rules: Rules,
+) -> dict[str, ScoreResult]:
+    """Scores of the domains a scan files as "ok" (the only ones cached)."""
+    signals = {
+        domain: score_input(facts, verdicts.get(domain))
+        for domain, facts in facts_by_domain.items()
+        if facts.status == "ok" and not unresolved_parts(facts)
+    }
+    keys = {d: _score_key(d, s, rules.hash) for d, s in signals.items()}
+    (scores,) = _get_many(CacheRead("score", keys, _decoder(ScoreResult)))
+    entries = []
+    for domain in signals.keys() - scores.keys():
+        scores[domain] = score_lead(signals[domain], rules)
+        entries.append((keys[domain], to_dict(scores[domain]), ttls.score))
+    _set_many(entries)
+    return scores
+
+
+def _provider_key(evidence: ProviderEvidence, rules_hash: str) -> str:
+    mx_root = primary_mx_root(evidence.mx_hosts) or "-"
+    return provider_key(mx_root, value_hash(evidence), rules_hash)
+
+
+def _score_key(domain: str, signals: ScoreInput, rules_hash: str) -> str:
+    return score_key(domain, signals.provider, value_hash(signals), rules_hash)

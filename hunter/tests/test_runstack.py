@@ -212,8 +212,12 @@ def free_port() -> int:
 
 
 def embedded_env(var_dir: Path, port: int) -> dict[str, str]:
-    """This environment minus every server-mode variable, plus a private var dir and port."""
+    """This environment minus every server-mode variable, plus a private var dir and port.
+
+    The metrics folder goes too: the stack empties its own, which must not be this run's.
+    """
     server_mode = {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "HUNTER_RATELIMIT_REDIS_URL"}
+    server_mode |= {"PROMETHEUS_MULTIPROC_DIR", "HUNTER_METRICS_DIR"}
     env = {key: value for key, value in os.environ.items() if key not in server_mode}
     env.update(
         HUNTER_ENV="development",
@@ -336,6 +340,19 @@ def test_configured_admin_can_sign_in_to_the_admin_site(embedded_stack: RunningS
     assert status == 200
     assert urllib.parse.urlsplit(final_url).path == "/admin/"
     assert 'id="logout-form"' in page
+
+
+@pytest.mark.slow
+def test_embedded_stack_serves_prometheus_metrics_to_loopback(
+    embedded_stack: RunningStack, var_dir: Path
+) -> None:
+    status, _, body = fetch(
+        urllib.request.build_opener(), f"{embedded_stack.base_url}/healthz/metrics"
+    )
+
+    assert status == 200
+    assert "# HELP hunter_scan_jobs Scan jobs by state." in body
+    assert (var_dir / "metrics").is_dir()
 
 
 @pytest.mark.slow

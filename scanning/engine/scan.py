@@ -12,7 +12,7 @@ An unknown is not a no: when DNS did not answer a question the scan needs, the r
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -155,17 +155,31 @@ def invalid_result(raw: str, reason: str, rules: Rules) -> ScanResult:
     )
 
 
-def decide(raw: str, facts: DnsFacts, registration: Registration, rules: Rules) -> ScanResult:
-    """The pure decisions for one domain from the facts read about it."""
+def decide(
+    raw: str,
+    facts: DnsFacts,
+    registration: Registration,
+    rules: Rules,
+    *,
+    provider_of: Callable[[ProviderEvidence], ProviderVerdict] = decide_provider,
+    score_of: Callable[[ScoreInput], ScoreResult] | None = None,
+) -> ScanResult:
+    """The pure decisions for one domain from the facts read about it.
+
+    ``provider_of`` and ``score_of`` (default: :func:`decide_provider` and :func:`score_lead`
+    under ``rules``) make the two decisions; a cache passes functions that answer from its
+    entries, so what is decided when stays here.
+    """
     if facts.status == "invalid":
         return invalid_result(raw, "not a domain name", rules)
-    verdict = decide_provider(provider_evidence(facts)) if facts.status == "ok" else None
+    verdict = provider_of(provider_evidence(facts)) if facts.status == "ok" else None
     if unknown := unresolved_parts(facts):
         message = "DNS did not answer for: " + ", ".join(unknown)
         return ScanResult(
             raw, facts.domain, "unresolved", message, facts, verdict, None, registration
         )
-    score = score_lead(score_input(facts, verdict), rules)
+    signals = score_input(facts, verdict)
+    score = score_of(signals) if score_of is not None else score_lead(signals, rules)
     if facts.status == "nxdomain":
         message = "the domain does not exist in DNS"
         return ScanResult(raw, facts.domain, "nxdomain", message, facts, None, score, registration)

@@ -13,10 +13,16 @@ from scanning import caching
 from scanning.config import engine_config
 from scanning.engine.codec import to_dict
 from scanning.engine.registration import Registration
+from scanning.engine.scan import ScanResult, provider_evidence, score_input
 from scanning.models import JobKind
 from scanning.services.jobs import scan_job_run_inline, scan_job_start
 
 pytestmark = pytest.mark.django_db
+
+
+def score_key_of(result: ScanResult, rules_hash: str) -> str:
+    assert result.dns is not None
+    return caching._score_key(result.domain, score_input(result.dns, result.verdict), rules_hash)
 
 
 def hits(cache: str, result: str = "hit") -> float:
@@ -135,7 +141,7 @@ def test_scores_are_served_from_their_cache_keyed_by_the_rules_hash(
     (result,) = caching.cached_scan(["contoso.com"], config)
     assert result.score is not None
     assert result.dns is not None
-    key = caching._score_key(result, config.rules.hash)
+    key = score_key_of(result, config.rules.hash)
     planted = dataclasses.replace(result.score, reason="planted in the cache")
     caches["default"].set(key, to_dict(planted))
     (again,) = caching.cached_scan(["contoso.com"], config)
@@ -157,7 +163,7 @@ def test_invalidating_a_domain_forgets_its_dns_registration_and_score_entries(
     (result,) = caching.cached_scan(["contoso.com", "fabrikam.com"], config)[:1]
     cache = caches["default"]
     caching._set_many([(caching.registration_key("contoso.com"), Registration("ok").to_dict(), 60)])
-    score_key = caching._score_key(result, config.rules.hash)
+    score_key = score_key_of(result, config.rules.hash)
     assert cache.get(caching.dns_key("contoso.com")) is not None
     assert cache.get(score_key) is not None
     caching.domain_invalidate(["contoso.com"])
@@ -176,10 +182,27 @@ def test_a_provider_entry_is_keyed_by_its_evidence_so_changed_dns_never_reads_it
     assert contoso.verdict is not None
     assert fabrikam.dns is not None
     assert fabrikam.verdict is not None
-    key = caching._provider_key(contoso.dns, contoso.verdict, config.rules.hash)
+    key = caching._provider_key(provider_evidence(contoso.dns), config.rules.hash)
     assert caches["default"].get(key) == to_dict(contoso.verdict)
-    assert caching._provider_key(fabrikam.dns, fabrikam.verdict, config.rules.hash) != key
-    assert caching._provider_key(contoso.dns, contoso.verdict, "other-rules") != key
+    assert caching._provider_key(provider_evidence(fabrikam.dns), config.rules.hash) != key
+    assert caching._provider_key(provider_evidence(contoso.dns), "other-rules") != key
+
+
+def test_a_cached_verdict_is_served_without_deciding_the_provider_again(
+    app_dns_server: DnsServer,
+) -> None:
+    config = engine_config(registration=False)
+    (first,) = caching.cached_scan(["contoso.com"], config)
+    assert first.dns is not None
+    assert first.verdict is not None
+    planted = dataclasses.replace(first.verdict, evidence=("planted in the cache",))
+    key = caching._provider_key(provider_evidence(first.dns), config.rules.hash)
+    caches["default"].set(key, to_dict(planted))
+
+    (again,) = caching.cached_scan(["contoso.com"], config)
+
+    assert again.verdict == planted
+    assert again.to_record()["evidence"] == ["planted in the cache"]
 
 
 def test_a_rescan_job_asks_dns_again_instead_of_reading_the_cache(
@@ -193,3 +216,17 @@ def test_a_rescan_job_asks_dns_again_instead_of_reading_the_cache(
     rescan = scan_job_start(domains=["contoso.com"], kind=JobKind.RESCAN, enqueue=False)
     scan_job_run_inline(job_id=rescan.id)
     assert app_dns_server.total_queries() > 0
+
+
+def test_a_batch_of_cached_new_invalid_and_repeated_inputs_reads_like_an_uncached_scan(
+    app_dns_server: DnsServer,
+) -> None:
+    config = engine_config(registration=False)
+    caching.cached_scan(["contoso.com", "northwind.com"], config)
+    inputs = ["fabrikam.com", "Contoso.com", "not a domain!", "northwind.com", "contoso.com"]
+
+    served = caching.cached_scan(inputs, config)
+
+    uncached = caching.cached_scan(inputs, config, use_cache=False)
+    assert [r.to_record() for r in served] == [r.to_record() for r in uncached]
+    assert [r.input for r in served] == inputs

@@ -2,9 +2,9 @@
 
 This is what `make run` calls. Preparation is idempotent and quick on re-runs: create the
 PostgreSQL database when DATABASE_URL names one, migrate, collect static files, make sure an
-admin exists, create the filesystem broker's folders in embedded mode. Then three children
-run under supervision; the command lines come from web_command, worker_command and
-beat_command so docker-compose.yml can run exactly the same processes.
+admin exists, create the filesystem broker's folders in embedded mode, empty the metrics
+folder. Then three children run under supervision; the command lines come from web_command,
+worker_command and beat_command so docker-compose.yml can run exactly the same processes.
 """
 
 from __future__ import annotations
@@ -120,6 +120,13 @@ def broker_folders() -> list[Path]:
     return sorted({Path(str(options[key])) for key in keys if options.get(key)})
 
 
+def metrics_folder_reset(folder: Path) -> None:
+    """Counters start from zero with the stack: the files of an earlier run's processes go."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink(missing_ok=True)
+
+
 @dataclass
 class Child:
     """One supervised process; it leads its own session so Ctrl-C reaches only runstack."""
@@ -201,6 +208,7 @@ class Command(BaseCommand):
         call_command("ensure_admin", stdout=self.stdout, stderr=self.stderr)
         for folder in broker_folders():
             folder.mkdir(parents=True, exist_ok=True)
+        metrics_folder_reset(settings.HUNTER_METRICS_DIR)
         # The children open their own connections; ours would only sit idle until exit.
         connections.close_all()
 

@@ -66,3 +66,36 @@ def test_dates_travel_as_iso_text() -> None:
 
     assert to_dict(Dated(dt.date(2027, 1, 31))) == {"when": "2027-01-31"}
     assert from_dict(Dated, {"when": "2027-01-31"}) == Dated(dt.date(2027, 1, 31))
+
+
+def test_a_list_of_texts_with_one_number_in_it_is_refused() -> None:
+    verdict = ProviderVerdict("M365", None, None, None, False, None, None, None, (), ("mx",))
+    stored = to_dict(verdict) | {"evidence": ["mx", 7]}
+    assert from_dict(ProviderVerdict, to_dict(verdict)) == verdict
+
+    with pytest.raises(CodecError):
+        from_dict(ProviderVerdict, stored)
+
+
+def test_a_stored_true_is_not_a_count_but_a_whole_number_is_a_float() -> None:
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class Measured:
+        count: int
+        ratio: float
+
+    assert from_dict(Measured, {"count": 3, "ratio": 1}) == Measured(3, 1.0)
+    with pytest.raises(CodecError):
+        from_dict(Measured, {"count": True, "ratio": 1.0})
+    with pytest.raises(CodecError):
+        from_dict(Measured, {"count": 3, "ratio": False})
+
+
+def test_score_breakdown_pairs_come_back_as_tuples() -> None:
+    stored = {"score": 0, "segment": "Cold", "reason": "r", "breakdown": [["spf", 5], ["dkim", 3]]}
+    stored |= {"hard_fail": False, "priority_score": 0, "technical_heat": "", "rules_hash": ""}
+    stored |= {"commercial_segment": "", "commercial_heat": "", "priority_category": ""}
+    stored |= {"priority_label": ""}
+
+    assert from_dict(ScoreResult, stored).breakdown == (("spf", 5), ("dkim", 3))
