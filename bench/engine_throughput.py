@@ -51,12 +51,12 @@ from dns.rdatatype import RdataType
 
 from bench.synthetic_dns import BENCH_ZONE, domain_names, served_zones, write_zones
 from scanning.engine.dns import DnsConfig
-from scanning.engine.dns_transport import DnsTransportError, UdpTransport
+from scanning.engine.dns_transport import DnsTransportError, Question, UdpTransport, make_question
 from scanning.engine.providers import dkim_selector_rounds_for
 from scanning.engine.registration import RegistrationConfig
 from scanning.engine.scan import EngineConfig, run, scan_stream
 
-Question = tuple[str, str]
+Asked = tuple[str, str]
 
 
 class RecordingTransport(UdpTransport):
@@ -67,10 +67,10 @@ class RecordingTransport(UdpTransport):
         self.log = log
         self.count = 0
 
-    async def ask(self, name: dns.name.Name, rdtype: RdataType) -> dns.message.Message:
+    async def ask(self, question: Question) -> bytes:
         self.count += 1
-        self.log.write(f"{name.to_text(omit_final_dot=True).lower()} {rdtype}\n")
-        return await super().ask(name, rdtype)
+        self.log.write(f"{question.name.lower()} {question.rdtype}\n")
+        return await super().ask(question)
 
 
 def nameserver(address: str) -> tuple[str, int]:
@@ -108,9 +108,9 @@ def engine_run(count: int, config: EngineConfig) -> dict[str, Any]:
     return {"rate": count / wall, "cpu_ms": cpu * 1000 / count, "statuses": dict(statuses)}
 
 
-def read_groups(log: Path) -> list[list[Question]]:
+def read_groups(log: Path) -> list[list[Asked]]:
     """Each synthetic domain's questions together; shared ones (SPF includes) alone."""
-    groups: dict[str, list[Question]] = defaultdict(list)
+    groups: dict[str, list[Asked]] = defaultdict(list)
     suffix = "." + BENCH_ZONE
     with log.open() as questions:
         for line in questions:
@@ -121,7 +121,7 @@ def read_groups(log: Path) -> list[list[Question]]:
 
 
 async def replay(
-    groups: list[list[Question]], concurrency: int, ask: Callable[[str, str], Awaitable[Any]]
+    groups: list[list[Asked]], concurrency: int, ask: Callable[[str, str], Awaitable[Any]]
 ) -> float:
     """Seconds to ask every group's questions together, at most ``concurrency`` groups at once."""
     queue = iter(groups)
@@ -135,7 +135,7 @@ async def replay(
     return time.perf_counter() - started
 
 
-async def resolver_replay(groups: list[list[Question]], address: str, concurrency: int) -> float:
+async def resolver_replay(groups: list[list[Asked]], address: str, concurrency: int) -> float:
     resolver = dns.asyncresolver.Resolver(configure=False)
     host, port = nameserver(address)
     resolver.nameservers = [dns.nameserver.Do53Nameserver(host, port)]
@@ -150,7 +150,7 @@ async def resolver_replay(groups: list[list[Question]], address: str, concurrenc
     return await replay(groups, concurrency, ask)
 
 
-async def asyncquery_replay(groups: list[list[Question]], address: str, concurrency: int) -> float:
+async def asyncquery_replay(groups: list[list[Asked]], address: str, concurrency: int) -> float:
     host, port = nameserver(address)
     queries = {q: dns.message.make_query(q[0], _type(q[1])) for group in groups for q in group}
 
@@ -161,13 +161,13 @@ async def asyncquery_replay(groups: list[list[Question]], address: str, concurre
     return await replay(groups, concurrency, ask)
 
 
-async def transport_replay(groups: list[list[Question]], address: str, concurrency: int) -> float:
+async def transport_replay(groups: list[list[Asked]], address: str, concurrency: int) -> float:
     transport = UdpTransport([nameserver(address)], 5.0)
-    names = {q: (dns.name.from_text(q[0]), _type(q[1])) for group in groups for q in group}
+    questions = {q: make_question(q[0], int(q[1])) for group in groups for q in group}
 
     async def ask(name: str, rdtype: str) -> None:
         with suppress(DnsTransportError):
-            await transport.ask(*names[name, rdtype])
+            await transport.ask(questions[name, rdtype])
 
     try:
         return await replay(groups, concurrency, ask)
@@ -175,7 +175,7 @@ async def transport_replay(groups: list[list[Question]], address: str, concurren
         transport.close()
 
 
-def ceilings(groups: list[list[Question]], count: int, address: str, concurrency: int) -> dict:
+def ceilings(groups: list[list[Asked]], count: int, address: str, concurrency: int) -> dict:
     seconds = {
         "resolver": asyncio.run(resolver_replay(groups, address, concurrency)),
         "asyncquery_uvloop": uvloop.run(asyncquery_replay(groups, address, concurrency)),

@@ -38,7 +38,8 @@ from scanning.engine.dkim import (
     is_dkim_key_record,
 )
 from scanning.engine.dmarc import DmarcPolicy, dmarc_from_txt
-from scanning.engine.dns_transport import DnsTransportError, UdpTransport
+from scanning.engine.dns_transport import DnsTransportError, UdpTransport, make_question
+from scanning.engine.dns_wire import WireAnswer, parse_answer
 from scanning.engine.posture import (
     BIMI_NAME,
     MTA_STS_NAME,
@@ -147,64 +148,55 @@ class DnsFacts:
 
 
 MAX_CNAME_HOPS = 16
+_CNAME = int(dns.rdatatype.CNAME)
 
 
 async def lookup(transport: UdpTransport, name: str, rdtype: str) -> Lookup:
     """Ask one question; every DNS failure becomes a :class:`Lookup`, never an exception."""
-    qname, qtype = _question(name, rdtype)
     try:
-        message = await transport.ask(qname, qtype)
+        question = make_question(name, rdtype)
+        wire = await transport.ask(question)
+        return lookup_from_answer(parse_answer(wire), question.name.lower(), question.rdtype)
     except DnsTransportError as error:
         return Lookup("unresolved", reason=error.reason)
+    except ValueError:
+        return Lookup("unresolved", reason="malformed answer")
     except (dns.exception.DNSException, OSError, EOFError) as error:
         return Lookup("unresolved", reason=_failure_reason(error))
-    return lookup_from_message(message, qname, qtype)
 
 
-@lru_cache(maxsize=8192)  # SPF include targets and provider names repeat across a run
-def _question(name: str, rdtype: str) -> tuple[dns.name.Name, dns.rdatatype.RdataType]:
-    return dns.name.from_text(name), dns.rdatatype.from_text(rdtype)
-
-
-def lookup_from_message(
-    message: dns.message.Message, qname: dns.name.Name, rdtype: dns.rdatatype.RdataType
-) -> Lookup:
+def lookup_from_answer(answer: WireAnswer, qname: str, rdtype: int) -> Lookup:
     """Read an answer once: its status, the records of the asked type as text, and where a
-    CNAME chain inside the answer led (the nameserver follows chains for us)."""
-    end, rrset = _follow_chain(message.answer, qname, rdtype)
-    target = None if end == qname else end.to_text(omit_final_dot=True)
-    rcode = message.rcode()
-    if rcode == dns.rcode.NXDOMAIN:
+    CNAME chain inside the answer led (the nameserver follows chains for us).
+
+    ``qname`` is lower-case without the final dot.
+    """
+    end, texts = _follow_chain(answer.records, qname, rdtype)
+    target = None if end == qname else end
+    if answer.rcode == dns.rcode.NXDOMAIN:
         return Lookup("nxdomain", canonical_name=target)
-    if rcode != dns.rcode.NOERROR:
-        return Lookup("unresolved", reason=dns.rcode.to_text(rcode).lower())
-    if rrset is None:
+    if answer.rcode != dns.rcode.NOERROR:
+        return Lookup("unresolved", reason=dns.rcode.to_text(dns.rcode.Rcode(answer.rcode)).lower())
+    if not texts:
         return Lookup("nodata", canonical_name=target)
-    return Lookup("ok", tuple(_rdata_text(rdata) for rdata in rrset), target)
+    return Lookup("ok", texts, target)
 
 
 def _follow_chain(
-    answer: Sequence[dns.rrset.RRset], qname: dns.name.Name, rdtype: dns.rdatatype.RdataType
-) -> tuple[dns.name.Name, dns.rrset.RRset | None]:
-    by_key = {(rrset.name, rrset.rdtype): rrset for rrset in answer}
+    records: Sequence[tuple[str, int, str]], qname: str, rdtype: int
+) -> tuple[str, tuple[str, ...]]:
     name = qname
     for _ in range(MAX_CNAME_HOPS):
-        rrset = by_key.get((name, rdtype))
-        if rrset is not None:
-            return name, rrset
-        cname = by_key.get((name, dns.rdatatype.CNAME))
-        if cname is None:
+        texts = tuple(text for owner, kind, text in records if owner == name and kind == rdtype)
+        if texts:
+            return name, texts
+        cname = next(
+            (text for owner, kind, text in records if owner == name and kind == _CNAME), None
+        )
+        if cname is None or rdtype == _CNAME:
             break
-        name = cname[0].target
-    return name, None
-
-
-def _rdata_text(rdata: object) -> str:
-    # TXT strings are joined without a separator (RFC 7208 section 3.3); others as text.
-    strings = getattr(rdata, "strings", None)
-    if strings is not None:
-        return b"".join(strings).decode("utf-8", errors="replace")
-    return str(rdata)
+        name = cname.rstrip(".").lower()
+    return name, ()
 
 
 def _failure_reason(error: Exception) -> str:

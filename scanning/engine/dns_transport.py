@@ -11,7 +11,8 @@ the nameserver (the kernel drops datagrams from anyone else) and every socket ha
 random source port, so a forged answer must guess the id, the port and the question.
 
 A timeout, SERVFAIL or REFUSED is retried on the next nameserver within the time budget;
-each attempt gets half of it, so one lost datagram gets one retry.
+each attempt gets half of it, so one lost datagram gets one retry. The answer comes back as
+wire bytes, read by :mod:`scanning.engine.dns_wire`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import random
 import struct
 from collections.abc import Sequence
 from contextlib import suppress
+from dataclasses import dataclass
+from functools import lru_cache
 
 import dns.asyncquery
 import dns.exception
@@ -31,11 +34,12 @@ import dns.rcode
 import dns.resolver
 from dns.rdatatype import RdataType
 
+from scanning.engine.dns_wire import is_truncated, rcode_of
+
 SOCKETS_PER_NAMESERVER = 4
 EDNS_PAYLOAD = 1232  # the DNS flag day 2020 size: large TXT answers without fragmentation
 _HEADER = struct.Struct("!6H")
 _FLAG_RD = 0x0100
-_FLAG_TC = 0x0200
 _OPT_RECORD = b"\x00" + struct.pack("!HHIH", 41, EDNS_PAYLOAD, 0, 0)
 _RETRY_ON = frozenset({dns.rcode.SERVFAIL, dns.rcode.REFUSED})
 _ids = random.SystemRandom()
@@ -49,9 +53,22 @@ class DnsTransportError(dns.exception.DNSException):
         self.reason = reason
 
 
-def question_bytes(name: dns.name.Name, rdtype: int) -> bytes:
-    """The question section for ``name`` / ``rdtype`` in class IN."""
-    return bytes(name.to_wire() or b"") + struct.pack("!HH", rdtype, 1)
+@dataclass(frozen=True)
+class Question:
+    """One question: the name as asked (no final dot), its type, and its wire form."""
+
+    name: str
+    rdtype: RdataType
+    wire: bytes
+
+
+@lru_cache(maxsize=16384)  # SPF include targets and provider names repeat across a run
+def make_question(name: str, rdtype: str | int) -> Question:
+    """The question for ``name`` / ``rdtype`` in class IN; a bad name raises DNSException."""
+    qname = dns.name.from_text(name)
+    qtype = RdataType.make(rdtype)
+    wire = bytes(qname.to_wire() or b"") + struct.pack("!HH", qtype, 1)
+    return Question(qname.to_text(omit_final_dot=True), qtype, wire)
 
 
 def query_wire(query_id: int, question: bytes) -> bytes:
@@ -107,12 +124,12 @@ class UdpTransport:
         self._opening: asyncio.Future[None] | None = None
         self._turn = 0
 
-    async def ask(self, name: dns.name.Name, rdtype: RdataType) -> dns.message.Message:
-        """The answer message; raises :class:`DnsTransportError` when no nameserver answered."""
+    async def ask(self, question: Question) -> bytes:
+        """The answer on the wire; raises :class:`DnsTransportError` when no nameserver
+        answered (or every one failed with SERVFAIL or REFUSED)."""
         if not self.nameservers:
             raise DnsTransportError("no nameservers")
         await self._open()
-        question = question_bytes(name, rdtype)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.timeout
         reason = "timeout"
@@ -121,14 +138,15 @@ class UdpTransport:
             if budget <= 0:
                 break
             server = attempt % len(self.nameservers)
-            wire = await self._attempt(server, question, budget)
+            wire = await self._attempt(server, question.wire, budget)
             if wire is None:
                 reason = "timeout"
                 continue
-            message = await self._complete(server, wire, name, rdtype, budget)
-            if message.rcode() not in _RETRY_ON:
-                return message
-            reason = "refused" if message.rcode() == dns.rcode.REFUSED else "servfail"
+            if is_truncated(wire):
+                wire = await self._over_tcp(server, question, budget)
+            if rcode_of(wire) not in _RETRY_ON:
+                return wire
+            reason = "refused" if rcode_of(wire) == dns.rcode.REFUSED else "servfail"
         raise DnsTransportError(reason)
 
     async def _attempt(self, server: int, question: bytes, budget: float) -> bytes | None:
@@ -150,15 +168,12 @@ class UdpTransport:
             expiry.cancel()
             channel.pending.pop(query_id, None)
 
-    async def _complete(
-        self, server: int, wire: bytes, name: dns.name.Name, rdtype: RdataType, budget: float
-    ) -> dns.message.Message:
-        if not int.from_bytes(wire[2:4], "big") & _FLAG_TC:
-            return dns.message.from_wire(wire)
-        # Truncated: the whole answer comes over TCP, which is rare enough to build a Message.
+    async def _over_tcp(self, server: int, question: Question, budget: float) -> bytes:
+        # Rare enough (answers over 1232 bytes) to use dnspython's TCP exchange as it is.
         ip, port = self.nameservers[server]
-        query = dns.message.make_query(name, rdtype)
-        return await dns.asyncquery.tcp(query, ip, timeout=budget, port=port)
+        query = dns.message.make_query(question.name, question.rdtype)
+        response = await dns.asyncquery.tcp(query, ip, timeout=budget, port=port)
+        return bytes(response.to_wire())
 
     async def _open(self) -> None:
         if self._opening is None:

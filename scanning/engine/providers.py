@@ -184,10 +184,27 @@ def load_provider_table(path: str | os.PathLike[str] = PROVIDERS_PATH) -> Provid
 
 
 def _first_named_match(name: str, table: NamedSuffixes) -> str | None:
-    for label, suffixes in table:
-        if any(is_within(name, suffix) for suffix in suffixes):
-            return label
-    return None
+    # The name's own suffixes looked up in an index, instead of every row's suffixes tested
+    # against the name: the table has grown to hundreds of suffixes.
+    index = _suffix_index(table)
+    labels = name.split(".")
+    rows = [index[s] for i in range(len(labels)) if (s := ".".join(labels[i:])) in index]
+    return table[min(rows)][0] if rows else None
+
+
+_INDEXES: dict[int, tuple[NamedSuffixes, dict[str, int]]] = {}
+
+
+def _suffix_index(table: NamedSuffixes) -> dict[str, int]:
+    """Suffix -> the first row that lists it (the first matching row wins)."""
+    cached = _INDEXES.get(id(table))
+    if cached is None or cached[0] is not table:
+        index: dict[str, int] = {}
+        for row, (_, suffixes) in enumerate(table):
+            for suffix in suffixes:
+                index.setdefault(suffix, row)
+        cached = _INDEXES[id(table)] = (table, index)
+    return cached[1]
 
 
 def classify_provider(mx_root: str | None, table: ProviderTable | None = None) -> str:

@@ -5,11 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import Protocol
 
-import dns.name
-import dns.rdatatype
-
 from scanning.engine.dns import Lookup, lookup
-from scanning.engine.dns_transport import UdpTransport, _Channel, query_wire, question_bytes
+from scanning.engine.dns_transport import UdpTransport, _Channel, make_question, query_wire
 
 
 class DnsServer(Protocol):
@@ -67,8 +64,8 @@ def test_a_silent_server_times_out_as_unresolved(dns_server: DnsServer) -> None:
 def test_an_answer_to_another_question_with_the_same_id_is_dropped() -> None:
     async def main() -> tuple[bool, bool]:
         channel = _Channel()
-        asked = question_bytes(dns.name.from_text("a.example"), dns.rdatatype.TXT)
-        other = question_bytes(dns.name.from_text("b.example"), dns.rdatatype.TXT)
+        asked = make_question("a.example", "TXT").wire
+        other = make_question("b.example", "TXT").wire
         future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
         channel.pending[7] = (future, asked)
         channel.datagram_received(query_wire(7, other), ("127.0.0.1", 53))
