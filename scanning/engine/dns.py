@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -72,6 +73,7 @@ RecordStatus = Literal["present", "absent", "unresolved"]
 DkimSelectorsFn = Callable[[Sequence[str]], Sequence[str]]
 DkimRoundsFn = Callable[[Sequence[str]], Sequence[Sequence[str]]]
 MAX_DOMAIN_LENGTH = 200
+MAX_SHARED_LOOKUPS = 2048
 
 
 @dataclass(frozen=True)
@@ -206,7 +208,8 @@ def _failure_reason(error: Exception) -> str:
 
 
 class DnsSession:
-    """One transport and one SPF include cache, shared by every domain of a run.
+    """One transport and one SPF include cache (the most recently used lookups), shared by
+    every domain of a run.
 
     The session closes the transport it built itself (:meth:`close`); a transport passed in
     belongs to the caller.
@@ -216,7 +219,7 @@ class DnsSession:
         self.config = config
         self._own_transport = transport is None
         self.transport = transport or UdpTransport(config.nameservers, config.timeout)
-        self._shared: dict[tuple[str, str], asyncio.Task[Lookup]] = {}
+        self._shared: OrderedDict[tuple[str, str], asyncio.Task[Lookup]] = OrderedDict()
 
     def close(self) -> None:
         """Release the sockets of a transport this session built."""
@@ -228,9 +231,14 @@ class DnsSession:
         key = (name.lower().rstrip("."), rdtype)
         task = self._shared.get(key)
         if task is not None:
+            self._shared.move_to_end(key)
             return task, False
         task = asyncio.ensure_future(lookup(self.transport, name, rdtype))
         self._shared[key] = task
+        if len(self._shared) > MAX_SHARED_LOOKUPS:
+            # Bounded, so a long stream's memory stays flat: the provider includes that every
+            # domain shares stay in; a self-hosted domain's own "mx" or "a" target drops out.
+            self._shared.popitem(last=False)
         return task, True
 
     async def collect(self, domain: str) -> DnsFacts:

@@ -62,7 +62,7 @@ class Question:
     wire: bytes
 
 
-@lru_cache(maxsize=16384)  # SPF include targets and provider names repeat across a run
+@lru_cache(maxsize=4096)  # SPF include targets and provider names repeat across a run
 def make_question(name: str, rdtype: str | int) -> Question:
     """The question for ``name`` / ``rdtype`` in class IN; a bad name raises DNSException."""
     qname = dns.name.from_text(name)
