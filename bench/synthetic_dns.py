@@ -8,9 +8,10 @@ yields its "ip:port".
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -60,6 +61,12 @@ def domain_name(index: int) -> str:
     return f"d{index:06d}.{BENCH_ZONE}"
 
 
+DNSKEY = (
+    "257 3 13 mdsswUyr3DPW132mOi8V9xESWE8jTo0dxCjjnopKl+GqJxpVXckHAeF+KkxLbxIL"
+    "fDLUT0rAK9iUzy1L53eKGQ=="
+)
+
+
 def domain_records(index: int) -> list[str]:
     """Zone-file lines (relative to bench.test) for one synthetic domain."""
     kind, label = kind_of(index), f"d{index:06d}"
@@ -96,6 +103,20 @@ def domain_records(index: int) -> list[str]:
         lines.append(
             f'_dmarc.{label} IN TXT "v=DMARC1; p={dmarc}; rua=mailto:d@{label}.bench.test"'
         )
+    if kind != "nxdomain" and index % 4 == 0:
+        lines.extend(_posture(label, index))
+    return lines
+
+
+def _posture(label: str, index: int) -> list[str]:
+    # A quarter of the domains publish the modern posture records, as larger companies do.
+    lines = [
+        f'_mta-sts.{label} IN TXT "v=STSv1; id={index}"',
+        f'_smtp._tls.{label} IN TXT "v=TLSRPTv1; rua=mailto:tls@{label}.bench.test"',
+        f"{label} IN DNSKEY {DNSKEY}",
+    ]
+    if index % 8 == 0:
+        lines.append(f'default._bimi.{label} IN TXT "v=BIMI1; l=https://{label}.test/logo.svg"')
     return lines
 
 
@@ -123,24 +144,31 @@ def _onmicrosoft_keys(count: int) -> list[str]:
     return lines
 
 
+def domain_names(count: int) -> Iterator[str]:
+    """The synthetic domain names, generated (a list of 20,000 would weigh on peak memory)."""
+    return (domain_name(index) for index in range(count))
+
+
 def write_zones(directory: Path, count: int) -> list[str]:
     """Write every zone file for ``count`` synthetic domains; return the domain names."""
     directory.mkdir(parents=True, exist_ok=True)
-    body = [line for index in range(count) for line in domain_records(index)]
+    body = (line for index in range(count) for line in domain_records(index))
     _write_zone(directory, BENCH_ZONE, body)
     for origin, lines in PROVIDER_ZONES.items():
         extra = _onmicrosoft_keys(count) if origin == "onmicrosoft.com" else []
         _write_zone(directory, origin, [*lines, *extra])
-    return [domain_name(index) for index in range(count)]
+    return list(domain_names(count))
 
 
-def _write_zone(directory: Path, origin: str, lines: list[str]) -> None:
+def _write_zone(directory: Path, origin: str, lines: Iterable[str]) -> None:
     header = [
         "$TTL 300",
         f"@ IN SOA ns.{origin}. hostmaster.{origin}. 1 3600 600 86400 60",
         f"@ IN NS ns.{origin}.",
     ]
-    (directory / f"{origin}.zone").write_text("\n".join([*header, *lines]) + "\n")
+    with (directory / f"{origin}.zone").open("w") as zone:
+        for line in itertools.chain(header, lines):
+            zone.write(line + "\n")
 
 
 @contextmanager
@@ -167,4 +195,4 @@ def served_zones(directory: Path, *, latency_ms: float = 0) -> Iterator[str]:
         yield address
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        process.wait(timeout=30)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 
 from scanning.engine.dns import DnsConfig
-from scanning.engine.providers import dkim_selectors_for
+from scanning.engine.providers import dkim_selector_rounds_for
 from scanning.engine.registration import RegistrationConfig
 from scanning.engine.scan import EngineConfig
 
@@ -15,7 +15,7 @@ def dns_config() -> DnsConfig:
     return DnsConfig(
         nameservers=tuple((ns.ip, ns.port) for ns in settings.HUNTER_DNS_NAMESERVERS),
         timeout=settings.HUNTER_DNS_TIMEOUT,
-        dkim_selectors=dkim_selectors_for,
+        dkim_rounds=dkim_selector_rounds_for,
     )
 
 

@@ -1,12 +1,12 @@
 """What changed between two scans of a domain, and which system tags it should carry now.
 
-Pure decisions over plain values (SPEC §9, §11, §34 #17): the lead services read the stored
-snapshot under a row lock, build the new one, and ask this module for the change entries, the
-history rows and alerts they imply, the provider update, and the system tag set. Nothing here
+Pure decisions over plain values: the lead services read the stored snapshot under a row
+lock, build the new one, and ask this module for the change entries, the history rows and
+alerts they imply, the provider update, and the system tag set. Nothing here
 touches Django, so the rules can be tested exhaustively without a database.
 
 ``None`` in a snapshot means "not known" for the booleans (DNS did not answer) and "absent"
-for the text values (no DMARC record, no MX root, no expiry date), as in the reference.
+for the text values (no DMARC record, no MX root, no expiry date).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ ENFORCING_DMARC = frozenset({"quarantine", "reject"})
 UNKNOWN_PROVIDER = "Unknown"
 ChangeValue = str | int | bool | dt.date | None
 
-# Change type -> alert type (§9.1/§9.2); change types missing here raise no alert.
+# Change type -> alert type; change types missing here raise no alert.
 ALERT_TYPES: Mapping[str, str] = {
     "mx_changed": "mx_changed",
     "dmarc_added": "dmarc_added",
@@ -43,7 +43,7 @@ _MESSAGES: Mapping[str, str] = {
 
 @dataclass(frozen=True)
 class Snapshot:
-    """The change-relevant state of one domain: its latest signals and score (§8.4)."""
+    """The change-relevant state of one domain: its latest signals and score."""
 
     spf: bool | None = None
     dkim: bool | None = None
@@ -58,7 +58,7 @@ class Snapshot:
 
 @dataclass(frozen=True)
 class Change:
-    """One change entry (§9.1/§9.2). ``signal_type`` names the signal history row it implies
+    """One change entry. ``signal_type`` names the signal history row it implies
     (None for expiry and score entries, whose history is elsewhere or absent)."""
 
     type: str
@@ -74,7 +74,7 @@ class Change:
 
     @property
     def message(self) -> str | None:
-        """The English alert text of §9.3, or None when the change raises no alert."""
+        """The English alert text of the change, or None when the change raises no alert."""
         template = _MESSAGES.get(self.type)
         if template is None:
             return None
@@ -85,7 +85,7 @@ class Change:
 
 @dataclass(frozen=True)
 class ScoreHistory:
-    """One score history row: written whenever readiness score or segment changed (§9.2)."""
+    """One score history row: written whenever readiness score or segment changed."""
 
     old_score: int
     new_score: int
@@ -115,7 +115,7 @@ class Changes:
 
     @property
     def alerts(self) -> tuple[AlertDraft, ...]:
-        """The alerts these changes raise (§9.3)."""
+        """The alerts these changes raise."""
         return alerts_for(self.entries)
 
 
@@ -146,7 +146,7 @@ def detect_changes(
     rules: Rules,
     expire_soon_days: int = DEFAULT_EXPIRE_SOON_DAYS,
 ) -> Changes:
-    """Compare the stored snapshot with the new one (§9.1, §9.2); nothing on a first scan."""
+    """Compare the stored snapshot with the new one; nothing on a first scan."""
     if old is None:
         return Changes()
     entries = [*signal_changes(old, new)]
@@ -180,7 +180,7 @@ def _dmarc_change(old: str | None, new: str | None) -> Change:
 def expire_soon_change(
     old: Snapshot, new: Snapshot, *, today: dt.date, window_days: int = DEFAULT_EXPIRE_SOON_DAYS
 ) -> Change | None:
-    """``expire_soon`` when the new expiry is in the window and the old one was not (§9.1)."""
+    """``expire_soon`` when the new expiry is in the window and the old one was not ."""
     if not is_expiring_soon(new.expires_at, today=today, window_days=window_days):
         return None
     # Judged on the old scan's own day, so an unchanged expiry date that crossed into the
@@ -195,7 +195,7 @@ def expire_soon_change(
 def score_changes(
     old: Snapshot, new: Snapshot, rules: Rules
 ) -> tuple[ScoreHistory | None, Change | None]:
-    """The score history row and the priority/segment change entry, if any (§9.2).
+    """The score history row and the priority/segment change entry, if any.
 
     An unscored side (an unresolved scan) is no change: there is nothing to compare.
     """
@@ -254,7 +254,7 @@ def is_expiring_soon(
 
 
 def provider_update(stored: str | None, scanned: str | None) -> ProviderUpdate:
-    """§8.1 step 5 and §9.5: an Unknown (or missing) scan result never replaces the stored
+    """An Unknown (or missing) scan result never replaces the stored
     provider; a history row only when a stored provider existed and differs."""
     if not scanned or scanned == UNKNOWN_PROVIDER:
         return ProviderUpdate(apply=False, record_history=False)
@@ -272,7 +272,7 @@ def system_tags(
     migration_ready_score: int = DEFAULT_MIGRATION_READY_SCORE,
     expire_soon_days: int = DEFAULT_EXPIRE_SOON_DAYS,
 ) -> frozenset[str]:
-    """The system tags a lead should carry now (§11); ``provider`` is the company's provider."""
+    """The system tags a lead should carry now; ``provider`` is the company's provider."""
     conditions = {
         "security-risk": state.spf is False and state.dkim is False,
         "migration-ready": state.segment == "Migration"
@@ -291,7 +291,7 @@ def system_tags(
 def tag_plan(
     wanted: frozenset[str], system_now: Iterable[str], manual_now: Iterable[str]
 ) -> TagPlan:
-    """Recompute the system tag set (§34 #17): add what is missing, drop what no longer holds.
+    """Recompute the system tag set: add what is missing, drop what no longer holds.
 
     A tag a person already added by hand is left alone, so it is neither duplicated nor removed.
     """

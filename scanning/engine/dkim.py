@@ -15,7 +15,7 @@ from scanning.engine.dmarc import parse_tags
 
 DkimStatus = Literal["found", "not_found", "unresolved"]
 
-# Tried only when the provider's own selectors found nothing (SPEC section 35).
+# Tried only when the provider's own selectors found nothing: a guess costs a question.
 COMMON_SELECTORS: tuple[str, ...] = ("default", "dkim", "mail", "smtp")
 M365_SELECTORS: tuple[str, ...] = ("selector1", "selector2")
 GOOGLE_SELECTORS: tuple[str, ...] = ("google",)

@@ -1,8 +1,8 @@
 """DMARC (RFC 7489, RFC 9989): pick the record at ``_dmarc.<domain>`` and read its tags.
 
 Tags are parsed properly (``;``-separated ``key=value``, case-insensitive keys and policy
-values), which fixes the reference's substring test that read ``sp=none`` as ``p=none`` and
-missed ``p=Reject``. Parsing never raises: any text gives a :class:`DmarcPolicy`.
+values): ``sp=none`` is never read as ``p=none``, and ``p=Reject`` is ``reject``. Parsing
+never raises: any text gives a :class:`DmarcPolicy`.
 """
 
 from __future__ import annotations

@@ -1,10 +1,12 @@
 """Asynchronous DNS collection: every DNS fact Hunter reads about a domain, in one pass.
 
 For each domain the independent questions (MX, apex TXT, ``_dmarc`` TXT, ``autodiscover``
-CNAME) go out together, then DKIM selectors and the SPF include tree. A run over many domains
-shares one resolver and one cache of SPF include answers, since most domains include the same
-few provider records. A timeout or SERVFAIL is never read as "no record": it makes the domain
-(or the one affected analysis) ``unresolved`` and is listed in ``errors``.
+CNAME) go out together; when the domain exists, the DKIM selectors, the SPF include tree and
+the posture records (MTA-STS, TLS-RPT, BIMI, DNSKEY) follow together. A run over many domains
+shares one transport (:mod:`scanning.engine.dns_transport`) and one cache of SPF include
+answers, since most domains include the same few provider records. A timeout or SERVFAIL is
+never read as "no record": it makes the domain (or the one affected analysis) ``unresolved``
+and is listed in ``errors``.
 
 Callers build a :class:`DnsConfig` from settings (HUNTER_DNS_NAMESERVERS, HUNTER_DNS_TIMEOUT)
 and pass HUNTER_DNS_CONCURRENCY to :func:`collect_many`.
@@ -15,17 +17,19 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
-import dns.asyncresolver
 import dns.exception
+import dns.message
 import dns.name
 import dns.nameserver
+import dns.rcode
 import dns.rdatatype
-import dns.resolver
+import dns.rrset
 
 from scanning.engine.dkim import (
     COMMON_SELECTORS,
@@ -35,6 +39,22 @@ from scanning.engine.dkim import (
     is_dkim_key_record,
 )
 from scanning.engine.dmarc import DmarcPolicy, dmarc_from_txt
+from scanning.engine.dns_transport import DnsTransportError, UdpTransport, make_question
+from scanning.engine.dns_wire import WireAnswer, parse_answer
+from scanning.engine.posture import (
+    BIMI_NAME,
+    MTA_STS_NAME,
+    TLS_RPT_NAME,
+    UNRESOLVED_BIMI,
+    UNRESOLVED_MTA_STS,
+    UNRESOLVED_TLS_RPT,
+    BimiRecord,
+    MtaStsRecord,
+    TlsRptRecord,
+    parse_bimi,
+    parse_mta_sts,
+    parse_tls_rpt,
+)
 from scanning.engine.spf import (
     MAX_DNS_LOOKUPS,
     SpfAnalysis,
@@ -51,18 +71,26 @@ LookupStatus = Literal["ok", "nodata", "nxdomain", "unresolved"]
 DomainStatus = Literal["ok", "nxdomain", "unresolved", "invalid"]
 RecordStatus = Literal["present", "absent", "unresolved"]
 DkimSelectorsFn = Callable[[Sequence[str]], Sequence[str]]
+DkimRoundsFn = Callable[[Sequence[str]], Sequence[Sequence[str]]]
 MAX_DOMAIN_LENGTH = 200
+MAX_SHARED_LOOKUPS = 2048
 
 
 @dataclass(frozen=True)
 class DnsConfig:
     """How to ask: nameservers as (ip, port) pairs (empty = the system resolver), the
-    per-question timeout in seconds, and the provider-aware DKIM selector chooser."""
+    per-question timeout in seconds, and which DKIM selectors to try for a domain's MX hosts.
+
+    ``dkim_rounds``, when given, returns the selectors as rounds (each asked together, the
+    next only when no key was found yet) and replaces ``dkim_selectors`` and
+    ``common_dkim_selectors``.
+    """
 
     nameservers: tuple[tuple[str, int], ...] = ()
     timeout: float = 5.0
     dkim_selectors: DkimSelectorsFn = default_dkim_selectors
     common_dkim_selectors: tuple[str, ...] = COMMON_SELECTORS
+    dkim_rounds: DkimRoundsFn | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +116,11 @@ class DnsFacts:
     MX (RFC 7505, "MX 0 .") gives ``null_mx=True`` and no hosts. ``apex_txt`` holds every
     apex TXT record (strings joined), ``errors`` every question that went unanswered, and
     ``questions`` how many questions this domain cost.
+
+    The posture records (``mta_sts``, ``tls_rpt``, ``bimi``; see :mod:`scanning.engine.posture`)
+    and ``dnssec`` (the apex publishes a DNSKEY; True/False, None when DNS did not answer) are
+    read for a domain that exists; for one that does not they stay "absent" / False, and
+    "unresolved" / None when the domain itself could not be resolved.
     """
 
     domain: str
@@ -100,6 +133,10 @@ class DnsFacts:
     dmarc_status: RecordStatus = "absent"
     dkim: DkimResult = field(default_factory=lambda: DkimResult(status="not_found"))
     autodiscover_target: str | None = None
+    mta_sts: MtaStsRecord = field(default_factory=lambda: MtaStsRecord("absent"))
+    tls_rpt: TlsRptRecord = field(default_factory=lambda: TlsRptRecord("absent"))
+    bimi: BimiRecord = field(default_factory=lambda: BimiRecord("absent"))
+    dnssec: bool | None = False
     errors: tuple[str, ...] = ()
     questions: int = 0
 
@@ -112,85 +149,96 @@ class DnsFacts:
 # --- asking -----------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=32)
-def resolver_for(config: DnsConfig) -> dns.asyncresolver.Resolver:
-    """The one shared resolver for ``config`` (built once: a resolver per query is slow)."""
-    resolver = dns.asyncresolver.Resolver(configure=not config.nameservers)
-    if config.nameservers:
-        resolver.nameservers = [
-            dns.nameserver.Do53Nameserver(ip, port) for ip, port in config.nameservers
-        ]
-    # Half the budget per attempt: a lost UDP datagram gets one retry within the same time.
-    resolver.timeout = config.timeout / 2
-    resolver.lifetime = config.timeout
-    resolver.cache = None  # caching is the application's job (SPEC section 25), not ours
-    return resolver
+MAX_CNAME_HOPS = 16
+_CNAME = int(dns.rdatatype.CNAME)
 
 
-async def lookup(resolver: dns.asyncresolver.Resolver, name: str, rdtype: str) -> Lookup:
+async def lookup(transport: UdpTransport, name: str, rdtype: str) -> Lookup:
     """Ask one question; every DNS failure becomes a :class:`Lookup`, never an exception."""
     try:
-        answer = await resolver.resolve(name, rdtype, search=False, raise_on_no_answer=False)
-    except dns.resolver.NXDOMAIN as error:
-        return Lookup("nxdomain", canonical_name=_nxdomain_target(error, name))
-    except dns.exception.DNSException as error:
+        question = make_question(name, rdtype)
+        wire = await transport.ask(question)
+        return lookup_from_answer(parse_answer(wire), question.name.lower(), question.rdtype)
+    except DnsTransportError as error:
+        return Lookup("unresolved", reason=error.reason)
+    except ValueError:
+        return Lookup("unresolved", reason="malformed answer")
+    except (dns.exception.DNSException, OSError, EOFError) as error:
         return Lookup("unresolved", reason=_failure_reason(error))
-    target = _target_text(answer.canonical_name, answer.qname)
-    if answer.rrset is None:
+
+
+def lookup_from_answer(answer: WireAnswer, qname: str, rdtype: int) -> Lookup:
+    """Read an answer once: its status, the records of the asked type as text, and where a
+    CNAME chain inside the answer led (the nameserver follows chains for us).
+
+    ``qname`` is lower-case without the final dot.
+    """
+    end, texts = _follow_chain(answer.records, qname, rdtype)
+    target = None if end == qname else end
+    if answer.rcode == dns.rcode.NXDOMAIN:
+        return Lookup("nxdomain", canonical_name=target)
+    if answer.rcode != dns.rcode.NOERROR:
+        return Lookup("unresolved", reason=dns.rcode.to_text(dns.rcode.Rcode(answer.rcode)).lower())
+    if not texts:
         return Lookup("nodata", canonical_name=target)
-    return Lookup("ok", tuple(_rdata_text(rdata) for rdata in answer.rrset), target)
+    return Lookup("ok", texts, target)
 
 
-def _rdata_text(rdata: object) -> str:
-    # TXT strings are joined without a separator (RFC 7208 section 3.3); others as text.
-    strings = getattr(rdata, "strings", None)
-    if strings is not None:
-        return b"".join(strings).decode("utf-8", errors="replace")
-    return str(rdata)
+def _follow_chain(
+    records: Sequence[tuple[str, int, str]], qname: str, rdtype: int
+) -> tuple[str, tuple[str, ...]]:
+    name = qname
+    for _ in range(MAX_CNAME_HOPS):
+        texts = tuple(text for owner, kind, text in records if owner == name and kind == rdtype)
+        if texts:
+            return name, texts
+        cname = next(
+            (text for owner, kind, text in records if owner == name and kind == _CNAME), None
+        )
+        if cname is None or rdtype == _CNAME:
+            break
+        name = cname.rstrip(".").lower()
+    return name, ()
 
 
-def _target_text(canonical: dns.name.Name, asked: dns.name.Name) -> str | None:
-    return None if canonical == asked else canonical.to_text(omit_final_dot=True)
-
-
-def _nxdomain_target(error: dns.resolver.NXDOMAIN, asked: str) -> str | None:
-    # Most NXDOMAINs (a missing selector, no autodiscover) carry no CNAME at all; working out
-    # dnspython's canonical name for them was the engine's largest cost per domain.
-    if not any(response.answer for response in error.responses().values()):
-        return None
-    # An NXDOMAIN built without responses names no target; dnspython then raises TypeError.
-    try:
-        return _target_text(error.canonical_name, dns.name.from_text(asked))
-    except (TypeError, KeyError, dns.exception.DNSException):
-        return None
-
-
-def _failure_reason(error: dns.exception.DNSException) -> str:
-    if isinstance(error, dns.exception.Timeout):
+def _failure_reason(error: Exception) -> str:
+    if isinstance(error, dns.exception.Timeout | TimeoutError):
         return "timeout"
-    if isinstance(error, dns.resolver.NoNameservers):
-        return "refused" if "REFUSED" in str(error) else "servfail"
     return type(error).__name__
 
 
 class DnsSession:
-    """One resolver and one SPF include cache, shared by every domain of a run."""
+    """One transport and one SPF include cache (the most recently used lookups), shared by
+    every domain of a run.
 
-    def __init__(
-        self, config: DnsConfig, resolver: dns.asyncresolver.Resolver | None = None
-    ) -> None:
+    The session closes the transport it built itself (:meth:`close`); a transport passed in
+    belongs to the caller.
+    """
+
+    def __init__(self, config: DnsConfig, transport: UdpTransport | None = None) -> None:
         self.config = config
-        self.resolver = resolver or resolver_for(config)
-        self._shared: dict[tuple[str, str], asyncio.Task[Lookup]] = {}
+        self._own_transport = transport is None
+        self.transport = transport or UdpTransport(config.nameservers, config.timeout)
+        self._shared: OrderedDict[tuple[str, str], asyncio.Task[Lookup]] = OrderedDict()
+
+    def close(self) -> None:
+        """Release the sockets of a transport this session built."""
+        if self._own_transport:
+            self.transport.close()
 
     def shared_lookup(self, name: str, rdtype: str) -> tuple[asyncio.Task[Lookup], bool]:
         """The in-flight or finished lookup for (name, type), and whether this call started it."""
         key = (name.lower().rstrip("."), rdtype)
         task = self._shared.get(key)
         if task is not None:
+            self._shared.move_to_end(key)
             return task, False
-        task = asyncio.ensure_future(lookup(self.resolver, name, rdtype))
+        task = asyncio.ensure_future(lookup(self.transport, name, rdtype))
         self._shared[key] = task
+        if len(self._shared) > MAX_SHARED_LOOKUPS:
+            # Bounded, so a long stream's memory stays flat: the provider includes that every
+            # domain shares stay in; a self-hosted domain's own "mx" or "a" target drops out.
+            self._shared.popitem(last=False)
         return task, True
 
     async def collect(self, domain: str) -> DnsFacts:
@@ -210,7 +258,7 @@ class DomainAsker:
 
     async def ask(self, name: str, rdtype: str) -> Lookup:
         self.questions += 1
-        return self._noted(await lookup(self.session.resolver, name, rdtype), name, rdtype)
+        return self._noted(await lookup(self.session.transport, name, rdtype), name, rdtype)
 
     async def ask_shared(self, name: str, rdtype: str) -> Lookup:
         task, started = self.session.shared_lookup(name, rdtype)
@@ -258,8 +306,11 @@ class _DomainCollector:
             return self._failed(status)
         records, null_mx = read_mx(mx.texts)
         hosts = [host for _, host in records]
-        spf, dkim = await asyncio.gather(
-            analyse_spf(domain, txt, self.asker), check_dkim(domain, hosts, self.asker)
+        # Asked only now: a domain that does not exist has no posture worth a question.
+        spf, dkim, posture = await asyncio.gather(
+            analyse_spf(domain, txt, self.asker),
+            check_dkim(domain, hosts, self.asker),
+            read_posture(domain, self.asker),
         )
         policy = dmarc_from_txt(dmarc.texts)
         return DnsFacts(
@@ -273,6 +324,10 @@ class _DomainCollector:
             dmarc_status=_record_status(dmarc, policy is not None),
             dkim=dkim,
             autodiscover_target=_cname_target(autodiscover),
+            mta_sts=posture.mta_sts,
+            tls_rpt=posture.tls_rpt,
+            bimi=posture.bimi,
+            dnssec=posture.dnssec,
             errors=tuple(self.asker.errors),
             questions=self.asker.questions,
         )
@@ -286,9 +341,48 @@ class _DomainCollector:
             spf=SpfAnalysis(status=unknown),
             dmarc_status=unknown,
             dkim=DkimResult(status="unresolved" if status == "unresolved" else "not_found"),
+            **(_UNRESOLVED_POSTURE if status == "unresolved" else {}),
             errors=tuple(self.asker.errors),
             questions=self.asker.questions,
         )
+
+
+_UNRESOLVED_POSTURE: dict[str, Any] = {
+    "mta_sts": UNRESOLVED_MTA_STS,
+    "tls_rpt": UNRESOLVED_TLS_RPT,
+    "bimi": UNRESOLVED_BIMI,
+    "dnssec": None,
+}
+
+
+@dataclass(frozen=True)
+class Posture:
+    """The posture records of one domain, as :func:`read_posture` found them."""
+
+    mta_sts: MtaStsRecord
+    tls_rpt: TlsRptRecord
+    bimi: BimiRecord
+    dnssec: bool | None
+
+
+async def read_posture(domain: str, asker: DomainAsker) -> Posture:
+    """MTA-STS, TLS-RPT and BIMI TXT records and the apex DNSKEY, asked together."""
+    mta_sts, tls_rpt, bimi, dnskey = await asyncio.gather(
+        asker.ask(f"{MTA_STS_NAME}.{domain}", "TXT"),
+        asker.ask(f"{TLS_RPT_NAME}.{domain}", "TXT"),
+        asker.ask(f"{BIMI_NAME}.{domain}", "TXT"),
+        asker.ask(domain, "DNSKEY"),
+    )
+    return Posture(
+        mta_sts=UNRESOLVED_MTA_STS if _unknown(mta_sts) else parse_mta_sts(mta_sts.texts),
+        tls_rpt=UNRESOLVED_TLS_RPT if _unknown(tls_rpt) else parse_tls_rpt(tls_rpt.texts),
+        bimi=UNRESOLVED_BIMI if _unknown(bimi) else parse_bimi(bimi.texts),
+        dnssec=None if _unknown(dnskey) else bool(dnskey.status == "ok" and dnskey.texts),
+    )
+
+
+def _unknown(result: Lookup) -> bool:
+    return result.status == "unresolved"
 
 
 def _domain_status(mx: Lookup, txt: Lookup) -> DomainStatus:
@@ -327,12 +421,16 @@ def read_mx(texts: Iterable[str]) -> tuple[tuple[tuple[int, str], ...], bool]:
 
 
 async def check_dkim(domain: str, mx_hosts: Sequence[str], asker: DomainAsker) -> DkimResult:
-    """Try the provider's selectors in one concurrent round, then the common list if needed."""
-    config = asker.session.config
-    first, rest = selector_rounds(config.dkim_selectors(mx_hosts), config.common_dkim_selectors)
-    results = await _ask_selectors(domain, first, asker)
-    if rest and not any(_has_key(result) for _, result in results):
-        results += await _ask_selectors(domain, rest, asker)
+    """Ask the selectors round by round and stop after the first round that finds a key.
+
+    Each round's selectors go out together; a later round is asked only when every earlier
+    one found no key, since one key settles the DKIM signal.
+    """
+    results: list[tuple[str, Lookup]] = []
+    for round_ in dkim_rounds(mx_hosts, asker.session.config):
+        results += await _ask_selectors(domain, round_, asker)
+        if any(_has_key(result) for _, result in results):
+            break
     found = [selector for selector, result in results if _has_key(result)]
     unresolved = [selector for selector, result in results if result.status == "unresolved"]
     return DkimResult(
@@ -341,6 +439,15 @@ async def check_dkim(domain: str, mx_hosts: Sequence[str], asker: DomainAsker) -
         selectors_found=tuple(found),
         cname_targets=tuple(r.canonical_name for _, r in results if r.canonical_name),
     )
+
+
+def dkim_rounds(mx_hosts: Sequence[str], config: DnsConfig) -> tuple[tuple[str, ...], ...]:
+    """The selector rounds for a domain: the config's round chooser when it has one, else the
+    provider-specific selectors then the common ones (see :func:`selector_rounds`)."""
+    if config.dkim_rounds is not None:
+        return tuple(tuple(round_) for round_ in config.dkim_rounds(mx_hosts) if round_)
+    first, rest = selector_rounds(config.dkim_selectors(mx_hosts), config.common_dkim_selectors)
+    return tuple(round_ for round_ in (first, rest) if round_)
 
 
 def selector_rounds(
@@ -482,17 +589,21 @@ def _target(term: SpfTerm, domain: str) -> str | None:
 
 
 async def collect_dns(
-    domain: str, config: DnsConfig, resolver: dns.asyncresolver.Resolver | None = None
+    domain: str, config: DnsConfig, transport: UdpTransport | None = None
 ) -> DnsFacts:
     """All DNS facts for one domain; never raises for a bad name or a failing server."""
-    return await DnsSession(config, resolver).collect(domain)
+    session = DnsSession(config, transport)
+    try:
+        return await session.collect(domain)
+    finally:
+        session.close()
 
 
 async def collect_many(
     domains: Iterable[str],
     config: DnsConfig,
     concurrency: int,
-    resolver: dns.asyncresolver.Resolver | None = None,
+    transport: UdpTransport | None = None,
 ) -> list[DnsFacts]:
     """DNS facts for many domains, in input order, with at most ``concurrency`` in flight.
 
@@ -500,7 +611,7 @@ async def collect_many(
     than one task per domain waiting on a semaphore: 100,000 waiting tasks cost hundreds of
     megabytes before the first answer arrives.
     """
-    session = DnsSession(config, resolver)
+    session = DnsSession(config, transport)
     pending = list(enumerate(domains))
     results: list[DnsFacts | None] = [None] * len(pending)
     queue = iter(pending)
@@ -508,14 +619,18 @@ async def collect_many(
     async def collector() -> None:
         # Safe to share: the event loop runs one coroutine at a time between awaits.
         for index, domain in queue:
-            results[index] = await _collect_guarded(session, domain)
+            results[index] = await collect_guarded(session, domain)
 
-    await asyncio.gather(*(collector() for _ in range(min(max(1, concurrency), len(pending)))))
+    try:
+        await asyncio.gather(*(collector() for _ in range(min(max(1, concurrency), len(pending)))))
+    finally:
+        session.close()
     return [facts for facts in results if facts is not None]
 
 
-async def _collect_guarded(session: DnsSession, domain: str) -> DnsFacts:
-    # One domain's surprise must not sink the whole batch; it is logged and marked unresolved.
+async def collect_guarded(session: DnsSession, domain: str) -> DnsFacts:
+    """:meth:`DnsSession.collect` that turns one domain's surprise into an unresolved result
+    (logged), so it never sinks the whole batch."""
     try:
         return await session.collect(domain)
     except Exception as error:

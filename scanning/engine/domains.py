@@ -1,8 +1,8 @@
-"""Registrable roots of host names (SPEC §4 ``mx_root``).
+"""Registrable roots of host names (a domain's ``mx_root``).
 
-The reference cut host names with a fixed list of second-level suffixes. We use the ICANN
-section of the Public Suffix List, which knows every TLD's registration rules, and keep the
-reference list as a floor so every §4 example still holds (the PSL lacks ``gov.mx``, say).
+The ICANN section of the Public Suffix List knows every TLD's registration rules; a fixed
+list of second-level suffixes is kept as a floor, so a root is never shorter than
+``<label>.<second-level suffix>`` even where the PSL lacks the suffix (``gov.mx``, say).
 Private PSL entries (``blogspot.com`` and the like) are ignored on purpose: a mail provider's
 hosts under its own domain must all share one root.
 """
@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from publicsuffixlist import PublicSuffixList
 
-# Second-level suffixes the reference recognised (§4); a root is never shorter than theirs.
+# Second-level suffixes a root always keeps a label in front of (``x.com.tr``, not ``com.tr``).
 # fmt: off
 REFERENCE_SECOND_LEVEL_SUFFIXES = frozenset((
     "com.tr", "net.tr", "org.tr", "gov.tr", "edu.tr", "co.uk", "org.uk", "ac.uk", "gov.uk",
@@ -67,7 +67,7 @@ def registrable_root(name: str | None) -> str | None:
 
 
 def extract_mx_root(host: str | None) -> str | None:
-    """The ``mx_root`` of an MX host (§4): its registrable root, or the host itself.
+    """The ``mx_root`` of an MX host: its registrable root, or the host itself.
 
     ``outlook-com.olc.protection.outlook.com`` -> ``outlook.com``; a single-label host, or one
     that has no registrable root, is returned unchanged (lowercased); blank input -> None.

@@ -1,8 +1,8 @@
-"""Who runs a domain's mail: provider, gateway, local hosting brand, tenant size (SPEC §6, §35).
+"""Who runs a domain's mail: provider, gateway, hosting brand, tenant size.
 
 All tables live in ``data/providers.json``. Matching is by DNS suffix on a label boundary
-(``x.outlook.com`` is Microsoft, ``outlook.com.tr`` and ``mydns.com`` are not), which is the
-§34 #28 decision replacing the reference's substring matching.
+(``x.outlook.com`` is Microsoft, ``outlook.com.tr`` and ``mydns.com`` are not), never by
+substring, case-insensitive, a trailing dot ignored.
 
 ``decide_provider`` is the one call the scan pipeline needs: it classifies the primary MX host
 and, when that host is a mail-security gateway, infers the provider behind it from SPF, DKIM,
@@ -62,16 +62,19 @@ class ProviderTable:
     providers: NamedSuffixes
     unmatched_provider: str
     no_mx_provider: str
+    hosting_provider: str
     local_providers: NamedSuffixes
+    hosting_brands: NamedSuffixes
     gateways: NamedSuffixes
     tenant_size: Mapping[str, TenantSizeRules]
     spf_clues: tuple[ClueRule, ...]
     dkim_clues: tuple[ClueRule, ...]
+    dkim_selector_clues: tuple[ClueRule, ...]
     autodiscover_clues: tuple[ClueRule, ...]
     txt_clues: tuple[ClueRule, ...]
     selectors_by_provider: Mapping[str, tuple[str, ...]]
     common_selectors: tuple[str, ...]
-    unknown_provider_selectors: tuple[str, ...]
+    providers_when_unknown: tuple[str, ...]
 
     def rank(self, provider: str) -> int:
         """Position of ``provider`` in the table (ties between clues go to the earlier one)."""
@@ -86,6 +89,7 @@ class ProviderEvidence:
     mx_hosts: tuple[str, ...] = ()  # by preference, lowest first
     spf_includes: tuple[str, ...] = ()  # include:/redirect= targets, recursively
     dkim_cname_targets: tuple[str, ...] = ()  # CNAME targets of DKIM selector names
+    dkim_selectors_found: tuple[str, ...] = ()  # selectors that publish a DKIM key
     autodiscover_target: str | None = None  # CNAME target of autodiscover.<domain>
     apex_txt: tuple[str, ...] = ()  # every apex TXT string (MS=ms…, site verifications)
 
@@ -137,20 +141,25 @@ def provider_table_from_document(raw: Mapping[str, Any]) -> ProviderTable:
             providers=_named_suffixes(raw["providers"], "patterns"),
             unmatched_provider=raw["unmatched_provider"],
             no_mx_provider=raw["no_mx_provider"],
+            hosting_provider=raw["hosting_provider"],
             local_providers=_named_suffixes(raw["local_providers"], "suffixes"),
+            hosting_brands=_named_suffixes(
+                (row for row in raw["local_providers"] if row["kind"] == "hosting"), "suffixes"
+            ),
             gateways=_named_suffixes(raw["gateways"], "suffixes"),
             tenant_size=MappingProxyType(
                 {name: _tenant_rules(rules) for name, rules in raw["tenant_size"].items()}
             ),
             spf_clues=_clue_rules(inference["spf_includes"], "suffix"),
             dkim_clues=_clue_rules(inference["dkim_cname_targets"], "suffix"),
+            dkim_selector_clues=_clue_rules(inference["dkim_selectors"], "selector"),
             autodiscover_clues=_clue_rules(inference["autodiscover_targets"], "suffix"),
             txt_clues=_clue_rules(inference["apex_txt_prefixes"], "prefix"),
             selectors_by_provider=MappingProxyType(
                 {name: tuple(names) for name, names in selectors["by_provider"].items()}
             ),
             common_selectors=tuple(selectors["common"]),
-            unknown_provider_selectors=tuple(selectors["when_provider_unknown"]),
+            providers_when_unknown=tuple(selectors["providers_when_unknown"]),
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise ValueError(f"malformed providers document: {exc!r}") from exc
@@ -175,32 +184,55 @@ def load_provider_table(path: str | os.PathLike[str] = PROVIDERS_PATH) -> Provid
 
 
 def _first_named_match(name: str, table: NamedSuffixes) -> str | None:
-    for label, suffixes in table:
-        if any(is_within(name, suffix) for suffix in suffixes):
-            return label
-    return None
+    # The name's own suffixes looked up in an index, instead of every row's suffixes tested
+    # against the name: the table has grown to hundreds of suffixes.
+    index = _suffix_index(table)
+    labels = name.split(".")
+    rows = [index[s] for i in range(len(labels)) if (s := ".".join(labels[i:])) in index]
+    return table[min(rows)][0] if rows else None
+
+
+_INDEXES: dict[int, tuple[NamedSuffixes, dict[str, int]]] = {}
+
+
+def _suffix_index(table: NamedSuffixes) -> dict[str, int]:
+    """Suffix -> the first row that lists it (the first matching row wins)."""
+    cached = _INDEXES.get(id(table))
+    if cached is None or cached[0] is not table:
+        index: dict[str, int] = {}
+        for row, (_, suffixes) in enumerate(table):
+            for suffix in suffixes:
+                index.setdefault(suffix, row)
+        cached = _INDEXES[id(table)] = (table, index)
+    return cached[1]
 
 
 def classify_provider(mx_root: str | None, table: ProviderTable | None = None) -> str:
-    """Provider of an ``mx_root`` (or a full MX host) per §6.2, by label-boundary suffix.
+    """Provider of an ``mx_root`` (or a full MX host), by label-boundary suffix.
 
-    Blank -> ``Unknown`` (no MX); no table entry matches -> ``Local`` (self-hosted/unknown).
+    Blank -> ``Unknown`` (no MX). A provider row that matches names the provider; a hosting
+    company's shared mail (a ``hosting`` brand of ``local_providers``) is ``Hosting``, never
+    self-hosted; anything else is ``Local`` (a server of the company's own).
     """
     table = table or load_provider_table()
     name = clean_host(mx_root)
     if not name:
         return table.no_mx_provider
-    return _first_named_match(name, table.providers) or table.unmatched_provider
+    if provider := _first_named_match(name, table.providers):
+        return provider
+    if _first_named_match(name, table.hosting_brands):
+        return table.hosting_provider
+    return table.unmatched_provider
 
 
 def classify_local_provider(mx_root: str | None, table: ProviderTable | None = None) -> str | None:
-    """Turkish hosting brand whose domain ``mx_root`` sits under (§6.3), or None."""
+    """The hosting brand (or institution) whose domain ``mx_root`` sits under, or None."""
     table = table or load_provider_table()
     return _first_named_match(clean_host(mx_root), table.local_providers)
 
 
 def detect_gateway(mx_host: str | None, table: ProviderTable | None = None) -> str | None:
-    """Name of the mail-security gateway an MX host belongs to (§35), or None."""
+    """Name of the mail-security gateway an MX host belongs to, or None."""
     table = table or load_provider_table()
     return _first_named_match(clean_host(mx_host), table.gateways)
 
@@ -208,10 +240,10 @@ def detect_gateway(mx_host: str | None, table: ProviderTable | None = None) -> s
 def estimate_tenant_size(
     provider: str, primary_mx_host: str | None, table: ProviderTable | None = None
 ) -> str | None:
-    """Tenant size (small/medium/large) read from the primary MX host name (§6.4).
+    """Tenant size (small/medium/large) read from the primary MX host name.
 
     Only providers with tenant rules (M365, Google) get a size; no host -> None. The host,
-    not its ``mx_root``, is examined: that was the reference's defect (§34 #2).
+    not its ``mx_root``, is examined: the root (``outlook.com``) no longer tells the sizes apart.
     """
     table = table or load_provider_table()
     rules = table.tenant_size.get(provider)
@@ -237,19 +269,32 @@ def _unique(values: Iterable[str]) -> tuple[str, ...]:
 def dkim_selectors_for(
     mx_hosts: Sequence[str], table: ProviderTable | None = None
 ) -> tuple[str, ...]:
-    """DKIM selectors to query, most likely first (§35).
+    """DKIM selectors to query, most likely first: :func:`dkim_selector_rounds_for` flattened."""
+    return _unique(s for round_ in dkim_selector_rounds_for(mx_hosts, table) for s in round_)
 
-    The selectors of every provider seen among the MX hosts come first, then the common list.
-    When no MX host belongs to a provider with known selectors (self-hosted, a gateway, no
-    MX) the selectors of the providers most often hidden behind a gateway (Microsoft 365 and
-    Google, from the data file) lead instead: asking every known selector would triple the
-    questions a self-hosted domain costs for evidence that is rarely there.
+
+def dkim_selector_rounds_for(
+    mx_hosts: Sequence[str], table: ProviderTable | None = None
+) -> tuple[tuple[str, ...], ...]:
+    """DKIM selectors to query in rounds: each round is asked together, the next only when no
+    key was found yet.
+
+    The candidate providers are those seen among the MX hosts; when none of them has known
+    selectors (self-hosted, a gateway, no MX) the providers most often hidden behind a
+    gateway lead instead (``providers_when_unknown`` in the data file: Microsoft 365 and
+    Google). Round one asks each candidate's first selector, round two their other selectors,
+    the last round the common list: a key under the first selector, the usual case, then
+    costs one question instead of every selector.
     """
     table = table or load_provider_table()
     providers = _unique(_host_provider(clean_host(h), table) for h in mx_hosts if clean_host(h))
-    own = [s for p in providers for s in table.selectors_by_provider.get(p, ())]
-    lead = own or table.unknown_provider_selectors
-    return _unique([*lead, *table.common_selectors])
+    lists = [table.selectors_by_provider[p] for p in providers if p in table.selectors_by_provider]
+    lists = lists or [table.selectors_by_provider[p] for p in table.providers_when_unknown]
+    firsts = _unique(names[0] for names in lists if names)
+    others = _unique(name for names in lists for name in names[1:] if name not in firsts)
+    asked = {*firsts, *others}
+    common = tuple(name for name in table.common_selectors if name not in asked)
+    return tuple(round_ for round_ in (firsts, others, common) if round_)
 
 
 # -- evidence behind a gateway ------------------------------------------------------------
@@ -261,6 +306,17 @@ def _name_clues(names: Iterable[str], rules: Sequence[ClueRule], label: str) -> 
         rule = next((r for r in rules if is_within(name, r.pattern)), None)
         if rule and name:
             clues.append(Clue(rule.provider, rule.strong, _fact(label, name, rule)))
+    return clues
+
+
+def _selector_clues(selectors: Iterable[str], rules: Sequence[ClueRule]) -> list[Clue]:
+    # A provider's own selector publishing a key says who signs the domain's mail.
+    by_selector = {rule.pattern: rule for rule in rules}
+    clues = []
+    for selector in selectors:
+        rule = by_selector.get(selector.lower())
+        if rule:
+            clues.append(Clue(rule.provider, rule.strong, _fact("DKIM key at", selector, rule)))
     return clues
 
 
@@ -300,6 +356,7 @@ def collect_clues(
         *_secondary_mx_clues(hosts, table),
         *_name_clues(evidence.spf_includes, table.spf_clues, "SPF includes"),
         *_name_clues(evidence.dkim_cname_targets, table.dkim_clues, "DKIM CNAME to"),
+        *_selector_clues(evidence.dkim_selectors_found, table.dkim_selector_clues),
         *_name_clues(autodiscover, table.autodiscover_clues, "autodiscover CNAME to"),
         *_txt_clues(evidence.apex_txt, table.txt_clues),
     )
@@ -356,12 +413,12 @@ def _first_host_of(provider: str, hosts: Sequence[str], table: ProviderTable) ->
 def decide_provider(
     evidence: ProviderEvidence, table: ProviderTable | None = None
 ) -> ProviderVerdict:
-    """The provider verdict for one domain (§6, §35); this is what scoring should use.
+    """The provider verdict for one domain; this is what scoring should use.
 
     The primary (lowest preference) MX host decides, unless it is a security gateway: then
     strong evidence (SPF includes, DKIM CNAMEs, autodiscover, MS=ms TXT, a provider's own
     secondary MX) names the provider behind it. Without such evidence the provider stays what
-    the reference would say (Local) and the gateway is still named.
+    the MX says (``Local``: the gateway is no mailbox provider) and the gateway is still named.
     """
     table = table or load_provider_table()
     hosts = _clean_hosts(evidence.mx_hosts)
@@ -380,7 +437,7 @@ def decide_provider(
         inferred_from_gateway=inferred is not None,
         local_provider=(
             classify_local_provider(mx_root, table)
-            if provider == table.unmatched_provider
+            if provider in (table.unmatched_provider, table.hosting_provider)
             else None
         ),
         tenant_size=estimate_tenant_size(provider, _first_host_of(provider, hosts, table), table),

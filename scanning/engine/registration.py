@@ -1,4 +1,4 @@
-"""Registration data for a domain: registrar, expiry date and nameservers (SPEC sections 5, 35).
+"""Registration data for a domain: registrar, expiry date and nameservers.
 
 RDAP first, through the IANA bootstrap (or a fixed base URL); port-43 WHOIS when RDAP has
 nothing usable, which is always the case for ".tr". Each protocol has its own timeout. The

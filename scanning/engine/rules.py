@@ -97,7 +97,7 @@ class DecisionTable:
 
 @dataclass(frozen=True)
 class SegmentRule:
-    """A segment rule of §7.3; ``description`` is the Turkish text used in the reason."""
+    """A segment rule (first match wins); ``description`` is the Turkish text of the reason."""
 
     segment: str
     description: str
@@ -106,7 +106,7 @@ class SegmentRule:
 
 @dataclass(frozen=True)
 class HardFailRule:
-    """A rule that forces score 0 / Skip before any points are counted (§7.2)."""
+    """A rule that forces score 0 / Skip before any points are counted."""
 
     key: str
     description: str
@@ -114,7 +114,7 @@ class HardFailRule:
 
 @dataclass(frozen=True)
 class Rules:
-    """The scoring rules of §7 as immutable values, plus the hash of the data they came from."""
+    """The scoring rules as immutable values, plus the hash of the data they came from."""
 
     base_score: int
     score_min: int

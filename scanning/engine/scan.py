@@ -12,18 +12,28 @@ An unknown is not a no: when DNS did not answer a question the scan needs, the r
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping, Sequence
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Mapping, Sequence
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
-from dns.asyncresolver import Resolver as AsyncResolver
+import httpx
 
-from scanning.engine.dns import DnsConfig, DnsFacts, collect_many
+from scanning.engine.dns import (
+    DnsConfig,
+    DnsFacts,
+    DnsSession,
+    collect_guarded,
+    collect_many,
+)
+from scanning.engine.dns_transport import UdpTransport
 from scanning.engine.normalize import normalize_free_text
 from scanning.engine.providers import ProviderEvidence, ProviderVerdict, decide_provider
 from scanning.engine.registration import (
     Registration,
     RegistrationConfig,
+    lookup_registration,
     lookup_registrations,
 )
 from scanning.engine.rules import Rules, load_rules
@@ -31,6 +41,10 @@ from scanning.engine.scoring import ScoreInput, ScoreResult, invalid_input_resul
 
 ScanStatus = Literal["ok", "invalid", "nxdomain", "unresolved"]
 DISABLED_REGISTRATION = Registration(status="disabled")
+# Inputs a stream holds at once, per domain in flight: room for fast domains to overtake a
+# slow one (a timeout) without the window's head holding the whole scan back.
+WINDOW_PER_SLOT = 4
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -42,8 +56,9 @@ class EngineConfig:
     dns_concurrency: int = 200
     registration_concurrency: int = 10
     rules: Rules = field(default_factory=load_rules)
-    # A resolver to use instead of the one built from ``dns`` (benchmarks record with it).
-    dns_resolver: AsyncResolver | None = None
+    # A transport to use instead of the one built from ``dns`` (benchmarks record with it);
+    # its sockets belong to the event loop of its first question, so one per run.
+    dns_transport: UdpTransport | None = None
 
 
 @dataclass(frozen=True)
@@ -97,7 +112,9 @@ async def scan_many(
     to_collect = [domain for domain in domains if domain not in known_facts]
     to_register = [domain for domain in domains if domain not in known_registrations]
     facts, registrations = await asyncio.gather(
-        collect_many(to_collect, config.dns, config.dns_concurrency, resolver=config.dns_resolver),
+        collect_many(
+            to_collect, config.dns, config.dns_concurrency, transport=config.dns_transport
+        ),
         _registrations(to_register, config),
     )
     facts_by_domain = {**known_facts, **dict(zip(to_collect, facts, strict=True))}
@@ -123,7 +140,7 @@ def scan_many_sync(
     known_registrations: Mapping[str, Registration] | None = None,
 ) -> list[ScanResult]:
     """:func:`scan_many` for synchronous callers (a CLI, a Celery task); not inside a loop."""
-    return asyncio.run(
+    return run(
         scan_many(
             inputs,
             config,
@@ -131,6 +148,101 @@ def scan_many_sync(
             known_registrations=known_registrations,
         )
     )
+
+
+async def scan_stream(inputs: Iterable[str], config: EngineConfig) -> AsyncIterator[ScanResult]:
+    """Scan inputs as they come, yielding each result in input order as soon as it and every
+    result before it are done.
+
+    At most ``WINDOW_PER_SLOT * dns_concurrency`` inputs are held at once and at most
+    ``dns_concurrency`` domains are asked about, so memory does not grow with the input:
+    a million-line file streams like a short one. A domain repeated while its lookup is under
+    way shares that lookup; a repeat after it finished is looked up again.
+    """
+    window: deque[asyncio.Task[ScanResult]] = deque()
+    limit = WINDOW_PER_SLOT * max(1, config.dns_concurrency)
+    async with _Stream(config) as stream:
+        try:
+            for raw in inputs:
+                window.append(asyncio.ensure_future(stream.scan(raw)))
+                if len(window) >= limit:
+                    yield await window.popleft()
+            while window:
+                yield await window.popleft()
+        finally:
+            for task in window:  # the caller stopped early: nothing is left running
+                task.cancel()
+
+
+class _Stream:
+    """The shared parts of one streamed scan: DNS session, HTTP client, the bounds."""
+
+    def __init__(self, config: EngineConfig) -> None:
+        self.config = config
+        self.session = DnsSession(config.dns, config.dns_transport)
+        self.dns_gate = asyncio.Semaphore(max(1, config.dns_concurrency))
+        self.registration_gate = asyncio.Semaphore(max(1, config.registration_concurrency))
+        self.in_flight: dict[str, asyncio.Task[tuple[DnsFacts, Registration]]] = {}
+        self.client: httpx.AsyncClient | None = None
+        self._exit = AsyncExitStack()
+
+    async def __aenter__(self) -> _Stream:
+        self._exit.callback(self.session.close)
+        if self.config.registration.enabled:
+            client = httpx.AsyncClient(follow_redirects=True)
+            self.client = await self._exit.enter_async_context(client)
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        for task in self.in_flight.values():
+            task.cancel()
+        await self._exit.aclose()
+
+    async def scan(self, raw: str) -> ScanResult:
+        outcome = normalize_free_text(raw)
+        if not outcome.domain:
+            return invalid_result(str(raw), outcome.reason or "invalid", self.config.rules)
+        facts, registration = await self._facts(outcome.domain)
+        return decide(str(raw), facts, registration, self.config.rules)
+
+    def _facts(self, domain: str) -> asyncio.Task[tuple[DnsFacts, Registration]]:
+        task = self.in_flight.get(domain)
+        if task is None:
+            task = asyncio.ensure_future(self._look_up(domain))
+            self.in_flight[domain] = task
+            task.add_done_callback(lambda _: self.in_flight.pop(domain, None))
+        return task
+
+    async def _look_up(self, domain: str) -> tuple[DnsFacts, Registration]:
+        facts, registration = await asyncio.gather(
+            _bounded(self.dns_gate, lambda: collect_guarded(self.session, domain)),
+            _bounded(self.registration_gate, lambda: self._registration(domain)),
+        )
+        return facts, registration
+
+    async def _registration(self, domain: str) -> Registration:
+        if self.client is None:
+            return DISABLED_REGISTRATION
+        return await lookup_registration(domain, self.config.registration, self.client)
+
+
+async def _bounded(gate: asyncio.Semaphore, work: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    async with gate:
+        return await work()
+
+
+def run(main: Coroutine[Any, Any, T]) -> T:
+    """Run the engine's coroutine on uvloop where it is installed, else the standard loop.
+
+    uvloop's socket and timer handling costs a fraction of the standard loop's, which is
+    most of the client-side CPU of a scan against a fast resolver.
+    """
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is pinned, but a platform may lack it
+        return asyncio.run(main)
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(main)
 
 
 async def _registrations(domains: list[str], config: EngineConfig) -> dict[str, Registration]:
@@ -212,6 +324,7 @@ def provider_evidence(facts: DnsFacts) -> ProviderEvidence:
         mx_hosts=facts.mx_hosts,
         spf_includes=facts.spf.includes,
         dkim_cname_targets=facts.dkim.cname_targets,
+        dkim_selectors_found=facts.dkim.selectors_found,
         autodiscover_target=facts.autodiscover_target,
         apex_txt=facts.apex_txt,
     )
@@ -317,8 +430,29 @@ def _dns_record(facts: DnsFacts | None) -> dict[str, Any]:
         "dmarc_testing": dmarc.testing if dmarc else False,
         "dmarc_subdomain_policy": dmarc.subdomain_policy if dmarc else None,
         "autodiscover": facts.autodiscover_target,
+        **_posture_record(facts),
         "dns_errors": list(facts.errors),
     }
+
+
+def _posture_record(facts: DnsFacts) -> dict[str, Any]:
+    """The posture keys: each status is "valid", "malformed", "absent" (or, for BIMI,
+    "declined"), and null when DNS did not answer; the details are null unless valid."""
+    mta_sts, tls_rpt, bimi = facts.mta_sts, facts.tls_rpt, facts.bimi
+    return {
+        "mta_sts": _status(mta_sts.status),
+        "mta_sts_id": mta_sts.policy_id,
+        "tls_rpt": _status(tls_rpt.status),
+        "tls_rpt_rua": None if tls_rpt.status == "unresolved" else list(tls_rpt.rua),
+        "bimi": _status(bimi.status),
+        "bimi_logo_url": bimi.logo_url,
+        "bimi_authority_url": bimi.authority_url,
+        "dnssec": facts.dnssec,
+    }
+
+
+def _status(status: str) -> str | None:
+    return None if status == "unresolved" else status
 
 
 def _known(present: bool, unresolved: bool) -> bool | None:
@@ -329,7 +463,8 @@ def _known(present: bool, unresolved: bool) -> bool | None:
 _DNS_KEYS = (
     "mx mx_records null_mx spf spf_record spf_dns_lookups spf_void_lookups spf_error dkim "
     "dkim_selectors dkim_selectors_checked dkim_message dmarc_policy dmarc_coverage "
-    "dmarc_record dmarc_testing dmarc_subdomain_policy autodiscover dns_errors"
+    "dmarc_record dmarc_testing dmarc_subdomain_policy autodiscover mta_sts mta_sts_id tls_rpt "
+    "tls_rpt_rua bimi bimi_logo_url bimi_authority_url dnssec dns_errors"
 ).split()
 
 

@@ -1,4 +1,4 @@
-"""Lead scoring: points, segment, 1-7 priority and the CSP P-model (SPEC §7).
+"""Lead scoring: points, segment, 1-7 priority and the CSP P-model.
 
 Every number and threshold comes from ``data/rules.json`` (see ``scanning.engine.rules``);
 this module only interprets them. ``score_lead`` is the entry point and returns the score
@@ -88,7 +88,7 @@ def _risk_keys(inp: ScoreInput, rules: Rules) -> list[str]:
     checks = (
         ("no_spf", not inp.spf),
         ("no_dkim", not inp.dkim),
-        ("dkim_none", not inp.dkim),  # charged on top of no_dkim, as the reference does
+        ("dkim_none", not inp.dkim),  # charged on top of no_dkim: a domain without DKIM loses both
         ("dmarc_none", _dmarc_key(inp.dmarc_policy) == "dmarc_none"),
         ("hosting_mx_weak", inp.provider == "Hosting" and not inp.spf and not inp.dkim),
         (
@@ -100,7 +100,7 @@ def _risk_keys(inp: ScoreInput, rules: Rules) -> list[str]:
 
 
 def score_breakdown(inp: ScoreInput, rules: Rules) -> Breakdown:
-    """The point components of §7.5 as ``(key, points)`` pairs, before clamping.
+    """The point components as ``(key, points)`` pairs, before clamping.
 
     Keys: ``base_score``, ``provider.<name>``, ``signal.<key>``, ``risk.<key>``.
     """
@@ -118,7 +118,7 @@ def _clamp(total: int, rules: Rules) -> int:
 
 
 def calculate_score(inp: ScoreInput, rules: Rules) -> int:
-    """Points for the signals (§7.1), clamped once to [0, 100]; ignores the hard-fail."""
+    """Points for the signals, clamped once to [0, 100]; ignores the hard-fail."""
     return _clamp(sum(points for _, points in score_breakdown(inp, rules)), rules)
 
 
@@ -129,18 +129,18 @@ def check_hard_fail(
     domain_exists: bool = True,
     accepts_mail: bool = True,
 ) -> HardFailRule | None:
-    """The hard-fail rule that applies (§7.2, §35), or None: NXDOMAIN, Null MX, no MX."""
+    """The hard-fail rule that applies, or None: NXDOMAIN, Null MX, no MX."""
     if not domain_exists:
         return rules.hard_fail_rules["domain_not_found"]
     if not accepts_mail:
         return rules.hard_fail_rules["null_mx"]
-    if not mx_hosts:  # an omitted (None) list counts as missing, as in the reference
+    if not mx_hosts:  # an omitted (None) list counts as missing, like an empty one
         return rules.hard_fail_rules["mx_missing"]
     return None
 
 
 def determine_segment(score: int, provider: str, rules: Rules) -> tuple[str, str]:
-    """``(segment, description)`` of the first matching §7.3 rule, or the Skip fallback."""
+    """``(segment, description)`` of the first matching segment rule, or the Skip fallback."""
     facts = {"score": score, "provider": provider}
     for rule in rules.segment_rules:
         if rule.condition.matches(facts):
@@ -149,32 +149,32 @@ def determine_segment(score: int, provider: str, rules: Rules) -> tuple[str, str
 
 
 def calculate_priority_score(segment: str | None, score: int | None, rules: Rules) -> int:
-    """Legacy 1 (best) … 7 priority from segment and score (§7.6); NULLs give 7."""
+    """Legacy 1 (best) … 7 priority from segment and score; NULLs give 7."""
     if segment is None or score is None:
         return int(rules.priority_score.fallback)
     return int(rules.priority_score.decide({"segment": segment.strip(), "score": score}))
 
 
 def technical_heat(segment: str, provider: str, rules: Rules) -> str:
-    """Hot / Warm / Cold (§7.7)."""
+    """Hot / Warm / Cold."""
     return str(rules.technical_heat.decide({"segment": segment, "provider": provider}))
 
 
 def commercial_segment(segment: str, provider: str, score: int, rules: Rules) -> str:
-    """GREENFIELD / COMPETITIVE / WEAK_PARTNER / RENEWAL / LOW_INTENT / NO_GO (§7.7)."""
+    """GREENFIELD / COMPETITIVE / WEAK_PARTNER / RENEWAL / LOW_INTENT / NO_GO."""
     facts = {"segment": segment, "provider": provider, "score": score}
     return str(rules.commercial_segment.decide(facts))
 
 
 def commercial_heat(segment_name: str, score: int, rules: Rules) -> str:
-    """HIGH / MEDIUM / LOW from the commercial segment and score (§7.7)."""
+    """HIGH / MEDIUM / LOW from the commercial segment and score."""
     return str(rules.commercial_heat.decide({"commercial_segment": segment_name, "score": score}))
 
 
 def priority_category(
     tech_heat: str, comm_heat: str, comm_segment: str, rules: Rules
 ) -> tuple[str, str]:
-    """``(category, label)``, e.g. ``("P1", "High Potential Greenfield")`` (§7.7)."""
+    """``(category, label)``, e.g. ``("P1", "High Potential Greenfield")``."""
     facts = {
         "technical_heat": tech_heat,
         "commercial_heat": comm_heat,
@@ -209,7 +209,8 @@ def _result(
 
 def _hard_fail_result(inp: ScoreInput, rule: HardFailRule, rules: Rules) -> ScoreResult:
     parts = score_breakdown(inp, rules)
-    # The explicit entry cancels whatever the signals earned, so the total reads 0 (§34 #8).
+    # The explicit entry cancels whatever the signals earned: the total reads 0 and the
+    # breakdown still adds up.
     cancel = -max(sum(points for _, points in parts), 0)
     breakdown = (*parts, (f"hard_fail.{rule.key}", cancel))
     skip = rules.segment_fallback.segment
@@ -217,7 +218,7 @@ def _hard_fail_result(inp: ScoreInput, rule: HardFailRule, rules: Rules) -> Scor
 
 
 def score_lead(inp: ScoreInput, rules: Rules | None = None) -> ScoreResult:
-    """Score one lead (§7): hard-fail first, then points, segment, priority and P-model.
+    """Score one lead: hard-fail first, then points, segment, priority and P-model.
 
     ``score == clamp(sum(points in breakdown))`` holds for every result.
     """
@@ -235,7 +236,7 @@ def score_lead(inp: ScoreInput, rules: Rules | None = None) -> ScoreResult:
 
 
 def invalid_input_result(reason: str, rules: Rules | None = None) -> ScoreResult:
-    """The result for a value that is not a domain (§7.2 point 1), with the P6 P-model."""
+    """The result for a value that is not a domain (always a hard fail), with the P6 P-model."""
     rules = rules or load_rules()
     text = f"{rules.invalid_input_prefix}: {reason}"
     skip = rules.segment_fallback.segment

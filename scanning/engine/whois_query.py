@@ -1,9 +1,9 @@
 """Port-43 WHOIS adapter: ask the registry's server directly, then parse the text.
 
-The query is a plain asyncio TCP exchange with its own deadline. Unlike the reference, nothing
-here touches the process-wide socket timeout (SPEC section 5, defect b), and the server comes
-from our own table, because python-whois's `whois()` cannot be told which server to ask
-(defect a). The text is parsed by python-whois, with a small parser of our own for ".tr",
+The query is a plain asyncio TCP exchange with its own deadline: nothing here touches the
+process-wide socket timeout, which would slow every other connection of the process, and the
+server comes from our own table, because python-whois's `whois()` cannot be told which
+server to ask. The text is parsed by python-whois, with a small parser of our own for ".tr",
 whose registry format the library reads only partly (it has no registrar).
 """
 

@@ -6,21 +6,30 @@ HUNTER_CACHE_ENABLED=false says otherwise.
 A contract other tools drive: with --json it prints one JSON object per input, one line each,
 in input order. Exit status 0 when every input was scanned or judged invalid, 1 when DNS left
 some unresolved (worth retrying), 2 for a usage error.
+
+Inputs stream: the file is read as the scan goes, so a million-line file needs no more memory
+than a short one and the first results appear within seconds. Without the caches each line is
+printed as soon as it and every line before it are done; through the caches a window of inputs
+(four per DNS slot) is looked up at once and printed in order.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 from argparse import ArgumentParser
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any, Protocol
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from scanning.caching import cached_scan
 from scanning.config import engine_config
-from scanning.engine.scan import ScanResult
+from scanning.engine.scan import WINDOW_PER_SLOT, EngineConfig, ScanResult, run, scan_stream
 
 
 class Writer(Protocol):
@@ -55,40 +64,85 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        inputs = [*options["inputs"], *read_inputs(options["file"])]
-        if not inputs:
-            raise CommandError("give at least one INPUT or --file PATH", returncode=2)
-        config = engine_config(registration=False if options["no_registration"] else None)
-        use_cache = False if options["no_cache"] else None  # None: HUNTER_CACHE_ENABLED
-        results = cached_scan(inputs, config, use_cache=use_cache)
-        if options["json"]:
-            write_json_lines(results, self.stdout)
-        else:
-            write_table(results, self.stdout)
-        if unresolved := sum(1 for result in results if result.status == "unresolved"):
+        with open_inputs(options["file"]) as source:
+            inputs = non_empty(itertools.chain(options["inputs"], read_lines(source)))
+            config = engine_config(registration=False if options["no_registration"] else None)
+            write = write_json_line if options["json"] else TableWriter(self.stdout)
+            if options["no_cache"] or not settings.HUNTER_CACHE_ENABLED:
+                unresolved = run(scan_to(inputs, config, write, self.stdout))
+            else:
+                unresolved = scan_cached(inputs, config, write, self.stdout)
+        if unresolved:
             raise CommandError(f"DNS did not answer for {unresolved} input(s)", returncode=1)
 
 
-def read_inputs(path: Path | None) -> list[str]:
-    """Inputs from a file (or stdin for '-'): one per line, blank lines and # comments skipped."""
+async def scan_to(inputs: Iterable[str], config: EngineConfig, write: Any, out: Writer) -> int:
+    """Print every result as it comes; return how many inputs DNS left unresolved."""
+    unresolved = 0
+    async for result in scan_stream(inputs, config):
+        write(result, out)
+        unresolved += result.status == "unresolved"
+    return unresolved
+
+
+def scan_cached(inputs: Iterator[str], config: EngineConfig, write: Any, out: Writer) -> int:
+    """Scan through the caches one window of inputs at a time, printing each window in order.
+
+    The caches answer a whole batch in one round trip, so inputs go in windows of the
+    streamed scan's size: memory stays bounded by the window, whatever the file's length.
+    Returns how many inputs DNS left unresolved.
+    """
+    size = WINDOW_PER_SLOT * max(1, config.dns_concurrency)
+    unresolved = 0
+    while batch := list(itertools.islice(inputs, size)):
+        for result in cached_scan(batch, config):
+            write(result, out)
+            unresolved += result.status == "unresolved"
+    return unresolved
+
+
+def open_inputs(path: Path | None) -> AbstractContextManager[Iterable[str]]:
+    """The input file (stdin for '-'; nothing without --file), or a usage error."""
     if path is None:
-        return []
+        return nullcontext([])
+    if str(path) == "-":
+        return nullcontext(sys.stdin)  # read, never closed by us
     try:
-        text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
+        return path.open(encoding="utf-8-sig")
+    except OSError as error:
         raise CommandError(f"cannot read {path}: {error}", returncode=2) from None
-    lines = (line.strip() for line in text.splitlines())
-    return [line for line in lines if line and not line.startswith("#")]
 
 
-def write_json_lines(results: list[ScanResult], out: Writer) -> None:
-    for result in results:
-        out.write(json.dumps(result.to_record(), ensure_ascii=False) + "\n")
+def read_lines(source: Iterable[str]) -> Iterator[str]:
+    """Inputs one per line, blank lines and # comments skipped, read lazily."""
+    try:
+        for raw in source:
+            line = raw.strip()
+            if line and not line.startswith("#"):
+                yield line
+    except (OSError, UnicodeDecodeError) as error:
+        raise CommandError(f"cannot read the input file: {error}", returncode=2) from None
 
 
-def write_table(results: list[ScanResult], out: Writer) -> None:
-    out.write(_row([name.upper() for name, _ in TABLE_COLUMNS]) + "\n")
-    for result in results:
+def non_empty(inputs: Iterator[str]) -> Iterator[str]:
+    """``inputs`` unchanged, or a usage error when there is not a single one."""
+    first = next(inputs, None)
+    if first is None:
+        raise CommandError("give at least one INPUT or --file PATH", returncode=2)
+    return itertools.chain([first], inputs)
+
+
+def write_json_line(result: ScanResult, out: Writer) -> None:
+    out.write(json.dumps(result.to_record(), ensure_ascii=False) + "\n")
+
+
+class TableWriter:
+    """Writes the table header once, then one row per result."""
+
+    def __init__(self, out: Writer) -> None:
+        out.write(_row([name.upper() for name, _ in TABLE_COLUMNS]) + "\n")
+
+    def __call__(self, result: ScanResult, out: Writer) -> None:
         out.write(_row(table_cells(result)) + "\n")
         if result.message:
             out.write(f"  ↳ {result.input}: {result.message}\n")

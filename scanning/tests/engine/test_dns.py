@@ -301,7 +301,8 @@ def test_question_count_matches_what_the_server_received(
 ) -> None:
     facts = collect("contoso.com", config)
 
-    assert facts.questions == dns_server.total_queries() == 8
+    # MX, TXT, _dmarc, autodiscover; two SPF includes; two selectors; four posture questions.
+    assert facts.questions == dns_server.total_queries() == 12
 
 
 def test_collect_many_keeps_input_order(config: DnsConfig) -> None:
@@ -340,3 +341,76 @@ def test_read_mx_drops_malformed_rdata_and_sorts() -> None:
 
     assert records == ((10, "a.example"), (20, "b.example"))
     assert not null_mx
+
+
+# --- posture records ----------------------------------------------------------------------------
+
+
+def test_valid_posture_records_and_a_dnskey_are_read_in_the_same_pass(config: DnsConfig) -> None:
+    facts = collect("contoso.com", config)
+
+    assert (facts.mta_sts.status, facts.mta_sts.policy_id) == ("valid", "20240101T000000")
+    assert facts.tls_rpt.rua == ("mailto:tlsrpt@contoso.com", "https://reports.contoso.com/tls")
+    assert facts.bimi.logo_url == "https://contoso.com/logo.svg"
+    assert facts.dnssec is True
+
+
+def test_malformed_posture_is_reported_as_such_and_a_failed_question_as_unknown(
+    config: DnsConfig,
+) -> None:
+    facts = collect("badposture.com", config)
+
+    assert facts.status == "ok"
+    assert facts.mta_sts.status == "malformed"
+    assert facts.tls_rpt.status == "malformed"
+    assert facts.bimi.status == "unresolved"
+    assert facts.dnssec is False
+    assert "TXT default._bimi.badposture.com: servfail" in facts.errors
+
+
+def test_a_domain_that_does_not_exist_is_asked_no_posture_question(
+    config: DnsConfig, dns_server: DnsServer
+) -> None:
+    facts = collect("nonexistent.com", config)
+
+    assert facts.status == "nxdomain"
+    assert dns_server.query_count("_mta-sts.nonexistent.com", "TXT") == 0
+    assert dns_server.query_count("nonexistent.com", "DNSKEY") == 0
+    assert (facts.mta_sts.status, facts.dnssec) == ("absent", False)
+
+
+def test_an_unresolved_domain_has_unknown_posture(config: DnsConfig) -> None:
+    facts = collect("servfail.com", config)
+
+    assert facts.status == "unresolved"
+    assert (facts.mta_sts.status, facts.tls_rpt.status, facts.bimi.status) == ("unresolved",) * 3
+    assert facts.dnssec is None
+
+
+# --- DKIM rounds --------------------------------------------------------------------------------
+
+
+def test_dkim_rounds_stop_once_a_selector_has_a_key(dns_server: DnsServer) -> None:
+    rounds = DnsConfig(
+        nameservers=(("127.0.0.1", dns_server.port),),
+        timeout=SHORT_TIMEOUT,
+        dkim_rounds=lambda hosts: (("selector1",), ("selector2",), ("default", "dkim")),
+    )
+
+    facts = collect("contoso.com", rounds)
+
+    assert facts.dkim.selectors_checked == ("selector1",)
+    assert dns_server.query_count("selector2._domainkey.contoso.com", "TXT") == 0
+
+
+def test_dkim_rounds_go_on_while_no_key_is_found(dns_server: DnsServer) -> None:
+    rounds = DnsConfig(
+        nameservers=(("127.0.0.1", dns_server.port),),
+        timeout=SHORT_TIMEOUT,
+        dkim_rounds=lambda hosts: (("selector1", "google"), ("selector2",), ("default", "dkim")),
+    )
+
+    facts = collect("badposture.com", rounds)
+
+    assert facts.dkim.selectors_checked == ("selector1", "google", "selector2", "default", "dkim")
+    assert facts.dkim.selectors_found == ("default",)

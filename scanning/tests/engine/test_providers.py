@@ -10,6 +10,7 @@ from scanning.engine.providers import (
     classify_provider,
     decide_provider,
     detect_gateway,
+    dkim_selector_rounds_for,
     dkim_selectors_for,
     estimate_tenant_size,
     load_provider_table,
@@ -243,9 +244,42 @@ def test_gateway_with_a_provider_backup_mx_infers_that_provider() -> None:
     assert verdict.tenant_size == "large"
 
 
-def test_local_mx_gets_its_local_brand() -> None:
+def test_a_hosting_companys_shared_mail_is_hosting_with_its_brand_kept() -> None:
     verdict = decide_provider(ProviderEvidence(mx_hosts=("mx.natro.com",)))
-    assert (verdict.provider, verdict.local_provider) == ("Local", "Natro")
+    assert (verdict.provider, verdict.local_provider) == ("Hosting", "Natro")
+
+
+def test_an_institution_running_its_own_mail_stays_local_with_its_name_kept() -> None:
+    verdict = decide_provider(ProviderEvidence(mx_hosts=("mx.metu.edu.tr",)))
+    assert (verdict.provider, verdict.local_provider) == ("Local", "ODTÜ")
+
+
+@pytest.mark.parametrize(
+    "host", ["MX1.PRIVATEEMAIL.COM.", "mx1.privateemail.com", "Mx1.PrivateEmail.com"]
+)
+def test_capitals_and_a_trailing_dot_match_the_same_row(host: str) -> None:
+    verdict = decide_provider(ProviderEvidence(mx_hosts=(host,)))
+    assert (verdict.provider, verdict.local_provider) == ("Hosting", "Namecheap Private Email")
+
+
+def test_a_google_dkim_key_behind_a_gateway_is_evidence_for_google() -> None:
+    evidence = ProviderEvidence(
+        mx_hosts=("eu-smtp-inbound-1.mimecast.com",), dkim_selectors_found=("google",)
+    )
+    verdict = decide_provider(evidence)
+    assert (verdict.provider, verdict.gateway, verdict.inferred_from_gateway) == (
+        "Google",
+        "Mimecast",
+        True,
+    )
+    assert "DKIM key at google (Google)" in verdict.evidence
+
+
+def test_a_weak_dkim_selector_alone_does_not_decide() -> None:
+    evidence = ProviderEvidence(
+        mx_hosts=("mx1.hornetsecurity.com",), dkim_selectors_found=("zmail",)
+    )
+    assert decide_provider(evidence).provider == "Local"
 
 
 def test_no_mx_is_unknown() -> None:
@@ -300,15 +334,27 @@ def test_dkim_selectors_of_mixed_vendors_follow_mx_order() -> None:
 
 
 def test_dkim_selectors_behind_a_gateway_try_m365_and_google_then_the_common_list() -> None:
-    assert dkim_selectors_for(list(MIMECAST)) == (
-        "selector1",
-        "selector2",
-        "google",
-        "default",
-        "dkim",
-        "mail",
-        "smtp",
+    assert dkim_selector_rounds_for(list(MIMECAST)) == (
+        ("selector1", "google"),
+        ("selector2",),
+        ("default", "dkim", "mail", "smtp"),
     )
+
+
+def test_dkim_rounds_ask_the_providers_first_selector_alone_before_the_others() -> None:
+    assert dkim_selector_rounds_for(["contoso-com.mail.protection.outlook.com"]) == (
+        ("selector1",),
+        ("selector2",),
+        ("default", "dkim", "mail", "smtp"),
+    )
+
+
+def test_dkim_rounds_never_ask_a_selector_twice() -> None:
+    rounds = dkim_selector_rounds_for(["mx.yandex.net"])
+    flat = [selector for round_ in rounds for selector in round_]
+
+    assert rounds[0] == ("mail",)
+    assert len(flat) == len(set(flat))
 
 
 def test_dkim_selectors_of_a_self_hosted_domain_stay_few() -> None:
@@ -316,12 +362,15 @@ def test_dkim_selectors_of_a_self_hosted_domain_stay_few() -> None:
 
 
 def test_provider_table_keeps_the_reference_order() -> None:
-    names = [name for name, _ in load_provider_table().providers]
+    names = list(dict.fromkeys(name for name, _ in load_provider_table().providers))
     assert names == [
         "M365",
         "Google",
         "Yandex",
         "Zoho",
+        "Proton",
+        "Fastmail",
+        "Mailbox.org",
         "Amazon",
         "SendGrid",
         "Mailgun",

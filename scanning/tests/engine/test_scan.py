@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pytest
 
 from hunter.testing.dns_server import DnsServer
 from scanning.engine.dns import DnsConfig
-from scanning.engine.providers import dkim_selectors_for
+from scanning.engine.providers import dkim_selector_rounds_for
 from scanning.engine.registration import RegistrationConfig
 from scanning.engine.scan import (
+    WINDOW_PER_SLOT,
     EngineConfig,
     ScanResult,
+    run,
     scan_many_sync,
+    scan_stream,
     score_input,
     score_input_from_signals,
 )
@@ -29,7 +34,7 @@ def config(dns_server: DnsServer) -> EngineConfig:
         dns=DnsConfig(
             nameservers=(("127.0.0.1", dns_server.port),),
             timeout=TIMEOUT,
-            dkim_selectors=dkim_selectors_for,
+            dkim_rounds=dkim_selector_rounds_for,
         ),
         registration=RegistrationConfig(enabled=False),
     )
@@ -188,6 +193,100 @@ def test_the_record_carries_every_key_of_the_cli_contract(config: EngineConfig) 
     assert set(contract) <= set(record)
     assert record["mx"][0] == "aspmx.l.google.com"
     assert record["dmarc_coverage"] == 50
+
+
+def test_the_record_carries_the_posture_keys(config: EngineConfig) -> None:
+    record = scan_one(config, "contoso.com").to_record()
+
+    assert {key: record[key] for key in POSTURE_KEYS} == {
+        "mta_sts": "valid",
+        "mta_sts_id": "20240101T000000",
+        "tls_rpt": "valid",
+        "tls_rpt_rua": ["mailto:tlsrpt@contoso.com", "https://reports.contoso.com/tls"],
+        "bimi": "valid",
+        "bimi_logo_url": "https://contoso.com/logo.svg",
+        "bimi_authority_url": "https://contoso.com/vmc.pem",
+        "dnssec": True,
+    }
+
+
+def test_unknown_posture_is_null_and_malformed_posture_says_so(config: EngineConfig) -> None:
+    record = scan_one(config, "badposture.com").to_record()
+
+    assert (record["mta_sts"], record["tls_rpt"], record["bimi"]) == (
+        "malformed",
+        "malformed",
+        None,
+    )
+    assert (record["mta_sts_id"], record["tls_rpt_rua"], record["dnssec"]) == (None, [], False)
+
+
+def test_posture_does_not_change_the_score(config: EngineConfig) -> None:
+    with_posture = scan_one(config, "contoso.com")
+    assert with_posture.score is not None
+    breakdown = {rule for rule, _ in with_posture.score.breakdown}
+    assert not breakdown & {"mta_sts", "tls_rpt", "bimi", "dnssec"}
+
+
+def test_invalid_inputs_carry_null_posture(config: EngineConfig) -> None:
+    record = scan_one(config, "not a domain").to_record()
+
+    assert all(record[key] is None for key in POSTURE_KEYS)
+
+
+POSTURE_KEYS = (
+    "mta_sts mta_sts_id tls_rpt tls_rpt_rua bimi bimi_logo_url bimi_authority_url dnssec"
+).split()
+
+
+# --- streaming --------------------------------------------------------------------------------
+
+
+def stream(config: EngineConfig, inputs: Iterable[str]) -> list[ScanResult]:
+    async def main() -> list[ScanResult]:
+        return [result async for result in scan_stream(inputs, config)]
+
+    return run(main())
+
+
+def test_a_stream_answers_in_input_order(config: EngineConfig) -> None:
+    inputs = ["silent.com", "contoso.com", "not a domain", "northwind.com", "nonexistent.com"]
+
+    results = stream(config, inputs)
+
+    assert [r.input for r in results] == inputs
+    assert [r.status for r in results] == ["unresolved", "ok", "invalid", "ok", "nxdomain"]
+
+
+def test_a_stream_pulls_inputs_only_as_its_window_frees(config: EngineConfig) -> None:
+    narrow = dataclasses.replace(config, dns_concurrency=2)
+    pulled: list[int] = []
+    seen_when_first_result: list[int] = []
+
+    def inputs() -> Iterator[str]:
+        for index in range(40):
+            pulled.append(index)
+            yield "contoso.com" if index % 2 else "northwind.com"
+
+    async def main() -> int:
+        count = 0
+        async for _ in scan_stream(inputs(), narrow):
+            if not seen_when_first_result:
+                seen_when_first_result.append(len(pulled))
+            count += 1
+        return count
+
+    assert run(main()) == 40
+    assert seen_when_first_result[0] <= WINDOW_PER_SLOT * 2
+
+
+def test_a_stream_shares_the_lookup_of_a_domain_repeated_while_it_is_under_way(
+    config: EngineConfig, dns_server: DnsServer
+) -> None:
+    results = stream(config, ["contoso.com", "WWW.CONTOSO.COM", "contoso.com"])
+
+    assert [r.domain for r in results] == ["contoso.com"] * 3
+    assert dns_server.query_count("contoso.com", "MX") == 1
 
 
 # --- score_input_from_signals: the one mapping from signal values to the scorer's input ----
