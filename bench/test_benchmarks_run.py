@@ -59,3 +59,18 @@ def test_bulk_scan_prints_its_figures_as_the_last_json_line() -> None:
     ):
         assert figures[key] > 0, key
     assert figures["domains"] == 60
+
+
+def test_worker_kills_prints_its_figures_as_the_last_json_line() -> None:
+    if not os.environ.get("REDIS_URL") or not os.environ.get("DATABASE_URL", "").startswith(
+        "postgres"
+    ):
+        pytest.skip("the kill benchmark runs real workers: it needs PostgreSQL and Redis")
+    figures = run_benchmark(
+        "worker_kills.py",
+        *("--domains", "40", "--chunk-size", "10", "--kills", "1", "--every", "1"),
+        *("--visibility", "10", "--latency-ms", "500"),
+    )
+    assert figures["job_status"] == "completed"
+    assert (figures["succeeded"], figures["domains_committed_twice"]) == (40, 0)
+    assert figures["kills"] == 1

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from celery import current_app
+from celery import Celery, current_app
 
 READY_TIMEOUT_SECONDS = 10.0
 
@@ -86,7 +86,7 @@ class RedisServerProcess:
 @contextmanager
 def celery_broker_at(url: str) -> Iterator[None]:
     """Point this process's Celery app at another broker, and back afterwards."""
-    app = current_app
+    app: Celery = current_app
     previous = app.conf.broker_url
     _swap_broker(app, url)
     try:
