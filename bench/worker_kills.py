@@ -75,7 +75,9 @@ def held_now(job_id: int) -> set[int]:
     return held_chunk_ids(ScanChunk.objects.filter(job_id=job_id).values_list("id", flat=True))
 
 
-def kill_one(workers: list[Any], job_id: int) -> tuple[float, set[int]] | None:
+def kill_one(
+    workers: list[Any], job_id: int, restarts: list[threading.Thread]
+) -> tuple[float, set[int]] | None:
     """SIGKILL a running worker while chunks are held; the kill time and the chunks it held.
 
     The worker is started again in the background: on a busy machine a solo worker that
@@ -90,8 +92,14 @@ def kill_one(workers: list[Any], job_id: int) -> tuple[float, set[int]] | None:
     killed_at = time.time()
     time.sleep(0.5)  # its database session ends: its chunk lock goes with it
     lost = before - held_now(job_id)
-    threading.Thread(target=restart, args=(worker,), daemon=True).start()
+    restarts.append(threading.Thread(target=restart, args=(worker,)))
+    restarts[-1].start()
     return killed_at, lost
+
+
+def join_all(threads: list[threading.Thread]) -> None:
+    for thread in threads:
+        thread.join()
 
 
 def restart(worker: Any) -> None:
@@ -152,6 +160,9 @@ def run(args: argparse.Namespace, log_dir: Path) -> dict[str, Any]:
         address = stack.enter_context(served_zones(tmp, latency_ms=args.latency_ms))
         workers = start_workers(address, log_dir, args.visibility, args.chunk_size)
         stack.callback(lambda: [worker.stop() for worker in workers])
+        restarts: list[threading.Thread] = []
+        # Callbacks run last-in first-out: a worker still starting is stopped only once it runs.
+        stack.callback(join_all, restarts)
         stop = threading.Event()
         recovery = threading.Thread(target=recover_periodically, args=(stop, recovered))
         recovery.start()
@@ -164,7 +175,7 @@ def run(args: argparse.Namespace, log_dir: Path) -> dict[str, Any]:
             if time.monotonic() > started + JOB_DEADLINE_SECONDS:
                 raise RuntimeError("the job did not finish; see the worker logs")
             if len(kills) < args.kills and time.monotonic() >= next_kill:
-                kill = kill_one(workers, job.id)
+                kill = kill_one(workers, job.id, restarts)
                 if kill is not None:
                     kills.append(kill)
                     next_kill = time.monotonic() + args.every

@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from celery import Celery, current_app
 
@@ -95,10 +96,10 @@ def celery_broker_at(url: str) -> Iterator[None]:
         _swap_broker(app, previous)
 
 
-def _swap_broker(app: object, url: str) -> None:
-    # The producer pool caches connections to the old URL: drop it so the next publish
-    # connects to the new one.
-    app.conf.broker_url = url  # type: ignore[attr-defined]
-    app.pool.force_close_all()  # type: ignore[attr-defined]
-    app._pool = None  # type: ignore[attr-defined]
-    app.amqp._producer_pool = None  # type: ignore[attr-defined]
+def _swap_broker(app: Any, url: str) -> None:
+    # The app caches its connection and producer pools: forget them so the next publish
+    # takes the pool of the new URL. Never close them: kombu keeps one pool per URL for the
+    # whole process, and the old URL's pool is the one the app gets back afterwards.
+    app.conf.broker_url = url
+    app._pool = None
+    app.amqp._producer_pool = None
