@@ -100,3 +100,18 @@ def test_pages_benchmark_prints_server_time_and_queries_of_every_page() -> None:
     for name, page in figures["pages"].items():
         assert page["median_ms"] > 0, name
         assert page["queries"] > 0, name
+
+
+def test_worker_kills_prints_its_figures_as_the_last_json_line() -> None:
+    if not os.environ.get("REDIS_URL") or not os.environ.get("DATABASE_URL", "").startswith(
+        "postgres"
+    ):
+        pytest.skip("the kill benchmark runs real workers: it needs PostgreSQL and Redis")
+    figures = run_benchmark(
+        "worker_kills.py",
+        *("--domains", "40", "--chunk-size", "10", "--kills", "1", "--every", "1"),
+        *("--visibility", "10", "--latency-ms", "500"),
+    )
+    assert figures["job_status"] == "completed"
+    assert (figures["succeeded"], figures["domains_committed_twice"]) == (40, 0)
+    assert figures["kills"] == 1

@@ -15,10 +15,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-import kombu.pools
 import pytest
-from celery import current_app
+from celery import Celery, current_app
 
 READY_TIMEOUT_SECONDS = 10.0
 
@@ -88,7 +88,7 @@ class RedisServerProcess:
 @contextmanager
 def celery_broker_at(url: str) -> Iterator[None]:
     """Point this process's Celery app at another broker, and back afterwards."""
-    app = current_app
+    app: Celery = current_app
     previous = app.conf.broker_url
     _swap_broker(app, url)
     try:
@@ -97,15 +97,13 @@ def celery_broker_at(url: str) -> Iterator[None]:
         _swap_broker(app, previous)
 
 
-def _swap_broker(app: object, url: str) -> None:
-    # The producer pool caches connections to the old URL: drop it so the next publish
-    # connects to the new one. kombu also keeps every pool in a process-wide registry keyed by
-    # URL, which would hand the closed pool back when the old URL returns: reset it too.
-    app.conf.broker_url = url  # type: ignore[attr-defined]
-    app.pool.force_close_all()  # type: ignore[attr-defined]
-    app._pool = None  # type: ignore[attr-defined]
-    app.amqp._producer_pool = None  # type: ignore[attr-defined]
-    kombu.pools.reset()
+def _swap_broker(app: Any, url: str) -> None:
+    # The app caches its connection and producer pools: forget them so the next publish
+    # takes the pool of the new URL. Never close them: kombu keeps one pool per URL for the
+    # whole process, and the old URL's pool is the one the app gets back afterwards.
+    app.conf.broker_url = url
+    app._pool = None
+    app.amqp._producer_pool = None
 
 
 @pytest.fixture
