@@ -148,7 +148,7 @@ def test_jobs_chunks_domains_and_alerts_are_counted_by_state_from_the_database(c
     job = scan_job_start(domains=["a.com", "b.com", "c.com"], enqueue=False)
     ScanJob.objects.create(status="completed")
     DomainSignalsFactory.create_batch(2)
-    DomainSignalsFactory(dns_status="nxdomain")
+    DomainSignalsFactory(status="nxdomain")
     AlertFactory(status=AlertStatus.SENT)
     AlertFactory.create_batch(2, status=AlertStatus.PENDING)
 
