@@ -159,6 +159,16 @@ class DomainSignals(models.Model):
     dmarc_record = models.TextField(blank=True)
     dmarc_testing = models.BooleanField(default=False, help_text="t=y: policy not enforced")
     dmarc_subdomain_policy = models.CharField(max_length=20, choices=DmarcPolicy, blank=True)
+    # Posture records: "valid", "malformed" or "absent" ("declined" for BIMI); "" = DNS did
+    # not answer. Facts for the sales summary; they do not change the score.
+    mta_sts = models.CharField(max_length=20, blank=True, help_text="_mta-sts TXT (RFC 8461)")
+    mta_sts_id = models.CharField(max_length=64, blank=True, help_text="The policy's id= tag")
+    tls_rpt = models.CharField(max_length=20, blank=True, help_text="_smtp._tls TXT (RFC 8460)")
+    tls_rpt_rua = models.JSONField(default=list, blank=True, help_text="Report addresses")
+    bimi = models.CharField(max_length=20, blank=True, help_text="default._bimi TXT")
+    bimi_logo_url = models.TextField(blank=True)
+    bimi_authority_url = models.TextField(blank=True, help_text="The mark certificate (a=)")
+    dnssec = models.BooleanField(null=True, help_text="The zone publishes DNSKEY (not validated)")
     registrar = models.CharField(max_length=255, blank=True)
     # Indexed: "expiring soon" is a date range over every lead.
     expires_at = models.DateField(null=True, blank=True, db_index=True)

@@ -81,6 +81,12 @@ class SalesInput:
     readiness_score: int | None = None
     priority_score: int | None = None
     contact_quality_score: int | None = None
+    # Posture records ("valid", "malformed", "absent"; None = unknown) and DNSSEC: facts a
+    # seller can cite; no rule reads them yet.
+    mta_sts: str | None = None
+    tls_rpt: str | None = None
+    bimi: str | None = None
+    dnssec: bool | None = None
     # IP context (country, proxy) and the infrastructure summary come from IP enrichment.
     ip_country: str | None = None
     is_proxy: bool = False

@@ -68,6 +68,10 @@ def sales_input_from_rows(
         readiness_score=score.score if score else None,
         priority_score=_priority(score),
         contact_quality_score=company.contact_quality_score,
+        mta_sts=_text(signals.mta_sts) if signals else None,
+        tls_rpt=_text(signals.tls_rpt) if signals else None,
+        bimi=_text(signals.bimi) if signals else None,
+        dnssec=signals.dnssec if signals else None,
     )
 
 

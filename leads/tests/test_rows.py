@@ -18,10 +18,11 @@ from leads.services.scans import lead_scan_results_store
 from scanning.engine import changes as change_rules
 from scanning.engine.dkim import DkimResult
 from scanning.engine.dmarc import dmarc_from_txt
-from scanning.engine.dns import DnsFacts
-from scanning.engine.registration import Registration
+from scanning.engine.dns import DnsConfig, DnsFacts
+from scanning.engine.providers import dkim_selector_rounds_for
+from scanning.engine.registration import Registration, RegistrationConfig
 from scanning.engine.rules import load_rules
-from scanning.engine.scan import ScanResult, decide, score_record
+from scanning.engine.scan import EngineConfig, ScanResult, decide, scan_many_sync, score_record
 from scanning.engine.spf import SpfAnalysis
 
 RULES = load_rules()
@@ -141,3 +142,21 @@ def test_the_score_row_is_written_by_the_same_names(db: None) -> None:
         record["segment"],
         record["reasons"],
     )
+
+
+@pytest.mark.django_db
+def test_posture_records_of_a_real_scan_are_stored_with_the_signals(app_dns_server) -> None:
+    host, port = app_dns_server.nameserver.rsplit(":", 1)
+    dns = DnsConfig(nameservers=((host, int(port)),), dkim_rounds=dkim_selector_rounds_for)
+    config = EngineConfig(dns=dns, registration=RegistrationConfig(enabled=False))
+    result = scan_many_sync(["contoso.com"], config)[0]
+
+    lead_scan_results_store(results=[result], scan_token=uuid.uuid4())
+
+    stored = DomainSignals.objects.get(company__domain="contoso.com")
+    assert (stored.mta_sts, stored.mta_sts_id) == ("valid", "20240101T000000")
+    assert stored.tls_rpt == "valid"
+    assert "https://reports.contoso.com/tls" in stored.tls_rpt_rua
+    assert (stored.bimi, stored.bimi_logo_url) == ("valid", "https://contoso.com/logo.svg")
+    assert stored.bimi_authority_url == "https://contoso.com/vmc.pem"
+    assert stored.dnssec is True

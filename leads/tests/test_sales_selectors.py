@@ -120,3 +120,15 @@ def test_scanned_company_without_a_score_row_gets_priority_7() -> None:
     summary = lead_account_summary(domain=signals.company.domain)
     assert summary is not None
     assert (summary.readiness_score, summary.priority_score) == (None, 7)
+
+
+@pytest.mark.django_db
+def test_the_sales_input_carries_the_stored_posture_records() -> None:
+    company = CompanyFactory.create(domain="posture.com")
+    DomainSignalsFactory.create(company=company, mta_sts="valid", tls_rpt="absent", dnssec=True)
+    LeadScoreFactory.create(company=company)
+
+    inp = lead_sales_input(domain="posture.com")
+
+    assert inp is not None
+    assert (inp.mta_sts, inp.tls_rpt, inp.bimi, inp.dnssec) == ("valid", "absent", None, True)
