@@ -12,5 +12,6 @@ urlpatterns = [
     path("leads/", views.lead_list_page, name="list"),
     path("leads/export.<str:fmt>", views.lead_export, name="export"),
     path("leads/<slug:segment_slug>/", views.lead_list_page, name="segment"),
+    path("leads/<str:domain>/summary.pdf", views.lead_summary_pdf, name="summary-pdf"),
     path("leads/<str:domain>/", views.lead_detail, name="detail"),
 ]

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
@@ -31,6 +32,8 @@ from leads.exports import (
 )
 from leads.filtersets import LeadFilterSet
 from leads.models import Company
+from leads.sales.pdf import render_summary_pdf, summary_pdf_filename
+from leads.sales.selectors import company_sales_summary, lead_account_summary
 from leads.selectors import (
     alert_list,
     dashboard_charts,
@@ -202,8 +205,26 @@ def lead_detail(request: HttpRequest, domain: str) -> HttpResponse:
         "score": score,
         "reasons": presentation.reasons(score.reasons if score else []),
         "tooltips": _tooltips(),
+        "sales": company_sales_summary(company).as_dict(),
     }
     return render(request, "leads/lead_detail.html", context)
+
+
+@login_required
+@require_GET
+def lead_summary_pdf(request: HttpRequest, domain: str) -> HttpResponse:
+    """The account summary of one scanned lead as a PDF download."""
+    summary = lead_account_summary(domain=domain.strip().lower())
+    if summary is None:
+        message = _("No scanned lead with the domain %(domain)s. Scan it first.")
+        return render(
+            request, "leads/message.html", {"message": message % {"domain": domain}}, status=404
+        )
+    pdf = render_summary_pdf(summary, generated_at=timezone.localtime())
+    response = HttpResponse(pdf, content_type="application/pdf")
+    filename = summary_pdf_filename(summary.domain)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 # --- alerts ---------------------------------------------------------------------------------

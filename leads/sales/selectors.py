@@ -93,9 +93,13 @@ def lead_sales_summary(*, domain: str) -> SalesSummary | None:
     For ``GET /leads/{domain}/sales-summary``: answer ``summary.as_dict()`` (the frozen v1
     response), 404 on None. Tuned by ``HUNTER_SALES_ENGINE_OPPORTUNITY_FACTOR``. One query.
     """
-    inp = lead_sales_input(domain=domain)
-    if inp is None:
-        return None
+    company = _company(domain)
+    return company_sales_summary(company) if company is not None else None
+
+
+def company_sales_summary(company: Company) -> SalesSummary:
+    """The sales summary of a company read with its signals and score (no query of its own)."""
+    inp = sales_input_from_rows(company, _signals(company), _score(company))
     factor = settings.HUNTER_SALES_ENGINE_OPPORTUNITY_FACTOR
     return sales_summary(inp, tuning_factor=factor, now=timezone.now())
 

@@ -399,3 +399,30 @@ def test_the_favourites_box_filters_the_list_and_its_export_alike(sales_client, 
     text = b"".join(export.streaming_content).decode("utf-8-sig")
     assert "star.com" in text
     assert "plain.com" not in text
+
+
+def test_lead_detail_shows_the_sales_summary_and_links_its_pdf(sales_client):
+    _lead("sales.com", segment="Migration", score=85, provider="Google")
+
+    body = _body(sales_client.get("/app/leads/sales.com/"))
+
+    assert "Gibibyte" in body  # the call script's opening names the partner
+    assert 'href="/app/leads/sales.com/summary.pdf"' in body
+
+
+def test_the_pdf_summary_downloads_with_its_file_name(sales_client):
+    _lead("sales.com", segment="Migration", score=85, provider="Google")
+
+    response = sales_client.get("/app/leads/sales.com/summary.pdf")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == 'attachment; filename="sales.com_summary.pdf"'
+    assert response.content.startswith(b"%PDF")
+
+
+def test_the_pdf_of_an_unknown_lead_is_a_plain_404(sales_client):
+    response = sales_client.get("/app/leads/nobody.com/summary.pdf")
+
+    assert response.status_code == 404
+    assert "nobody.com" in _body(response)
