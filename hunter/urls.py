@@ -18,6 +18,9 @@ urlpatterns = [
     ),
     path("accounts/logout/", views.SignOutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The unversioned paths old clients call: same views, plus deprecation headers. Before the
+    # admin, whose catch-all would otherwise answer the legacy /admin/api-keys routes.
+    path("", include((api_urlpatterns, "legacy"))),
     path("admin/", admin.site.urls),
     # Unversioned and open: probes and load balancers carry no session.
     path("healthz", health.healthz, name="healthz"),
@@ -27,6 +30,4 @@ urlpatterns = [
     path("healthz/metrics", metrics.metrics_view, name="healthz-metrics"),
     *docs_urlpatterns,
     path("api/v1/", include((api_urlpatterns, "v1"))),
-    # The unversioned paths old clients call: same views, plus deprecation headers.
-    path("", include((api_urlpatterns, "legacy"))),
 ]

@@ -141,6 +141,11 @@ def api_key_create(
     return key, secret
 
 
+def api_key_get(*, key_id: str) -> APIKey | None:
+    """The key whose public id (its prefix) is ``key_id``, or None."""
+    return APIKey.objects.filter(prefix=key_id).first()
+
+
 def api_key_set_active(*, key_id: str, active: bool) -> bool:
     """Activate or deactivate a key by its public id; False when there is no such key."""
     return APIKey.objects.filter(prefix=key_id).update(is_active=active) == 1
