@@ -28,6 +28,7 @@ urlpatterns = [
     path("healthz/ready", health.ready, name="healthz-ready"),
     path("healthz/startup", health.startup, name="healthz-startup"),
     path("healthz/metrics", metrics.metrics_view, name="healthz-metrics"),
+    path("support", views.support, name="support"),
     *docs_urlpatterns,
     path("api/v1/", include((api_urlpatterns, "v1"))),
 ]
