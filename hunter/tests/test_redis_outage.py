@@ -11,8 +11,10 @@ import time
 import pytest
 from django.core.cache import caches
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from hunter import metrics, ratelimit
+from hunter.api.models import APIKey
 from hunter.testing.cache_fixtures import reset_caches_and_limits
 from hunter.testing.dns_server import DnsServer
 from hunter.testing.redis_server import RedisServerProcess
@@ -106,6 +108,26 @@ def test_pages_api_keys_sign_in_and_scans_keep_working_while_redis_is_down(
         time.sleep(0.05)
     scan_job_run_inline(job_id=scan_job_start(domains=["contoso.com"], enqueue=False).id)
     assert caching.dns_facts_get_many(["contoso.com"]) != {}  # and the cache too
+
+
+def test_an_api_request_with_a_real_key_answers_200_while_redis_is_down(
+    own_redis: RedisServerProcess,
+) -> None:
+    key, secret = APIKey.objects.create_key(name="outage", rate_limit_per_minute=600)
+    api = APIClient()
+    api.credentials(HTTP_X_API_KEY=secret)
+    assert api.get("/api/v1/dashboard").status_code == 200  # key cached, bucket in Redis
+    fallback_acquires = acquires("fallback")
+
+    own_redis.stop()
+
+    # Through DRF's key authentication and the per-key throttle, both needing Redis normally.
+    assert api.get("/api/v1/dashboard").status_code == 200
+    assert api.get("/api/v1/leads").status_code == 200
+    assert acquires("fallback") > fallback_acquires  # the throttle counted in process
+    APIKey.objects.filter(pk=key.pk).update(revoked=True)
+    # No version token to trust while Redis is away: the key row is read again, and refused.
+    assert api.get("/api/v1/dashboard").status_code == 401
 
 
 def test_an_open_breaker_answers_at_once_without_touching_the_network(
