@@ -108,7 +108,7 @@ class APIKeyListView(APIView):
         key, secret = keys.api_key_create(
             name=data["name"],
             rate_limit_per_minute=data["rate_limit_per_minute"],
-            created_by=data.get("created_by", caller),
+            owner=data.get("created_by", caller),
         )
         record = {k: v for k, v in key_record(key).items() if k != "last_used_at"}
         message = "API key created. Store it now: it cannot be shown again."

@@ -19,6 +19,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.cache import BaseCache, caches
 from django.db.models import Q
 from django.utils import timezone
@@ -131,11 +132,11 @@ def api_key_mark_used(*, key: APIKey) -> None:
 
 
 def api_key_create(
-    *, name: str, rate_limit_per_minute: int, created_by: object | None = None
+    *, name: str, rate_limit_per_minute: int, owner: AbstractBaseUser | None = None
 ) -> tuple[APIKey, str]:
     """A new key and its secret (shown once; only a hash is stored)."""
     key, secret = APIKey.objects.create_key(
-        name=name, rate_limit_per_minute=rate_limit_per_minute, owner=created_by
+        name=name, rate_limit_per_minute=rate_limit_per_minute, owner=owner
     )
     assert isinstance(key, APIKey)
     return key, secret
