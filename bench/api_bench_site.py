@@ -2,6 +2,7 @@
 
 The bare view is the floor DRF adds to: the same filtered, sorted page of leads, read with
 ``.values()`` and written with orjson, with no authentication, throttling or serializer.
+The two ping views differ only in the API-key check, so their difference is its cost.
 """
 
 from __future__ import annotations
@@ -9,7 +10,13 @@ from __future__ import annotations
 import orjson
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from hunter.api.authentication import APIKeyAuthentication
+from hunter.api.permissions import KeyOnly
 from hunter.urls import urlpatterns as hunter_urlpatterns
 from leads.models import Company
 from leads.priority import priority_score_expression
@@ -40,4 +47,27 @@ def bare_leads(request: HttpRequest) -> HttpResponse:
     return HttpResponse(orjson.dumps({"leads": list(rows)}), content_type="application/json")
 
 
-urlpatterns = [path("bench/bare-leads", bare_leads), *hunter_urlpatterns]
+class Ping(APIView):
+    """A DRF view with no authentication, permission or throttle: the request without a key."""
+
+    authentication_classes: list[type] = []
+    permission_classes = [AllowAny]
+    throttle_classes: list[type] = []
+
+    def get(self, request: Request) -> Response:
+        return Response({})
+
+
+class KeyPing(Ping):
+    """The same view behind the API-key check (and nothing else)."""
+
+    authentication_classes = [APIKeyAuthentication]
+    permission_classes = [KeyOnly]
+
+
+urlpatterns = [
+    path("bench/bare-leads", bare_leads),
+    path("bench/ping", Ping.as_view()),
+    path("bench/ping-key", KeyPing.as_view()),
+    *hunter_urlpatterns,
+]

@@ -88,7 +88,7 @@ def test_api_latency_prints_its_figures_as_the_last_json_line() -> None:
     # keys and that nothing failed, never the speed.
     for key in ("api_rps", "bare_rps", "rps_ratio", "first_p99_ms", "bare_p99_ms", "deep_p99_ms"):
         assert isinstance(figures[key], (int, float)), key
-    assert figures["auth_overhead_ms"] > 0
+    assert isinstance(figures["auth_overhead_ms"], float)  # a difference: noise may flip it
     assert figures["errors"] == 0
 
 

@@ -53,6 +53,13 @@ LIMITER_FALLBACK_SWITCHES = Counter(
     "Switches of the rate limiter to (enter) and from (leave) its in-process fallback.",
     ["direction"],
 )
+# Per endpoint label only: a label per domain would grow without bound. Per-day and per-week
+# figures come from Prometheus itself (increase over 1d / 1w).
+DEPRECATED_CALLS = Counter(
+    "hunter_deprecated_endpoint_calls",
+    "Calls to switched-off write endpoints (answered 410), by endpoint label.",
+    ["endpoint"],
+)
 BREAKER_STATE = Gauge(
     "hunter_redis_breaker_state",
     "Circuit breaker per Redis client: 0 closed, 1 half-open, 2 open (worst live process).",

@@ -444,6 +444,8 @@ HUNTER_API_SCAN_WAIT_SECONDS = env_float(
 )
 # Browser integrators: origins allowed to call the API cross-site (none by default).
 CORS_ALLOWED_ORIGINS = env_list("HUNTER_CORS_ALLOWED_ORIGINS")
+# Who integrators should write to, as GET /support shows it (empty = not shown, null).
+HUNTER_SUPPORT_CONTACT = env_str("HUNTER_SUPPORT_CONTACT")
 CORS_URLS_REGEX = r"^/(api/v1/)?(leads|dashboard|jobs|alerts|scan|ingest|email)(/.*)?$"
 CORS_ALLOW_HEADERS = (*default_cors_headers, "x-api-key")
 

@@ -24,6 +24,9 @@ urlpatterns = [
     ),
     path("accounts/logout/", views.SignOutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The unversioned paths old clients call: same views, plus deprecation headers. Before the
+    # admin, whose catch-all would otherwise answer the legacy /admin/api-keys routes.
+    path("", include((api_urlpatterns, "legacy"))),
     path("admin/", admin.site.urls),
     # Unversioned and open: probes and load balancers carry no session.
     path("healthz", health.healthz, name="healthz"),
@@ -31,8 +34,7 @@ urlpatterns = [
     path("healthz/ready", health.ready, name="healthz-ready"),
     path("healthz/startup", health.startup, name="healthz-startup"),
     path("healthz/metrics", metrics.metrics_view, name="healthz-metrics"),
+    path("support", views.support, name="support"),
     *docs_urlpatterns,
     path("api/v1/", include((api_urlpatterns, "v1"))),
-    # The unversioned paths old clients call: same views, plus deprecation headers.
-    path("", include((api_urlpatterns, "legacy"))),
 ]

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey as LibraryAPIKey
 
@@ -23,12 +27,26 @@ class HunterAPIKeyAdmin(APIKeyModelAdmin):
         "name",
         "owner",
         "rate_limit_per_minute",
+        "is_active",
         "created",
+        "last_used_at",
         "expiry_date",
         "_has_expired",
         "revoked",
     )
-    list_filter = ("revoked", "created")  # type: ignore[assignment]
+    list_filter = ("is_active", "revoked", "created")  # type: ignore[assignment]
+    actions = ("activate", "deactivate")
     list_select_related = ("owner",)
     search_fields = ("name", "prefix", "owner__username")  # type: ignore[assignment]
     autocomplete_fields = ("owner",)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return (*super().get_readonly_fields(request, obj), "last_used_at")
+
+    @admin.action(description="Activate the selected keys")
+    def activate(self, request: HttpRequest, queryset: QuerySet[APIKey]) -> None:
+        queryset.update(is_active=True)
+
+    @admin.action(description="Deactivate the selected keys")
+    def deactivate(self, request: HttpRequest, queryset: QuerySet[APIKey]) -> None:
+        queryset.update(is_active=False)

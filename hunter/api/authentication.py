@@ -1,6 +1,7 @@
 """API-key authentication: ``X-API-Key: <key>`` or ``Authorization: Api-Key <key>``.
 
-The key is found by its visible prefix (one indexed query) and checked against the stored
+The key row is found by its visible prefix (from the per-process cache of hunter.api.keys,
+so no database round trip once a process has seen the key) and checked against the stored
 SHA-512 with a constant-time comparison: a fast hash is right for a long random secret, and
 keeps the check well under a millisecond per request.
 """
@@ -15,6 +16,7 @@ from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 from rest_framework_api_key.permissions import KeyParser
 
+from hunter.api.keys import api_key_check, api_key_mark_used
 from hunter.api.models import APIKey
 
 HEADER = "X-API-Key"
@@ -40,19 +42,9 @@ class APIKeyAuthentication(authentication.BaseAuthentication):
         key = api_key_check(raw)
         if key is None:
             raise exceptions.AuthenticationFailed(_("Invalid, revoked or expired API key."))
+        api_key_mark_used(key=key)
         return (key.owner if key.owner_id else AnonymousUser()), key
 
     def authenticate_header(self, request: Request) -> str:
         # A WWW-Authenticate value makes DRF answer 401 (not 403) to unauthenticated calls.
         return KEYWORD
-
-
-def api_key_check(raw: str) -> APIKey | None:
-    """The usable key (not revoked, not expired) matching ``raw``, or None."""
-    prefix, dot, _secret = raw.partition(".")
-    if not dot or not prefix:
-        return None
-    key = APIKey.objects.select_related("owner").filter(prefix=prefix, revoked=False).first()
-    if key is None or key.has_expired or not key.is_valid(raw):
-        return None
-    return key

@@ -1,13 +1,25 @@
 """The API's one URL list, mounted by hunter.urls under ``api/v1/`` and at the legacy paths."""
 
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from hunter.api import key_views
 from hunter.api.versioning import LEGACY, V1
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("leads.api.urls")),
     path("", include("scanning.api.urls")),
+    path("admin/api-keys", key_views.APIKeyListView.as_view(), name="api-key-list"),
+    path(
+        "admin/api-keys/<str:key_id>/activate",
+        key_views.APIKeySwitchView.as_view(active=True),
+        name="api-key-activate",
+    ),
+    path(
+        "admin/api-keys/<str:key_id>/deactivate",
+        key_views.APIKeySwitchView.as_view(active=False),
+        name="api-key-deactivate",
+    ),
 ]
 
 # Unversioned: the description of both trees and the page that renders it.

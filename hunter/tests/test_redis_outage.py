@@ -15,8 +15,10 @@ import redis
 import sentry_sdk
 from django.core.cache import caches
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from hunter import metrics, ratelimit
+from hunter.api.models import APIKey
 from hunter.testing.cache_fixtures import reset_caches_and_limits
 from hunter.testing.dns_server import DnsServer
 from hunter.testing.redis_server import RedisServerProcess
@@ -183,6 +185,26 @@ def test_after_redis_returns_scans_write_and_read_the_cache_again(
     hits = dns_cache("hit")
     assert set(caching.dns_facts_get_many(["contoso.com"])) == {"contoso.com"}
     assert dns_cache("hit") == hits + 1
+
+
+def test_an_api_request_with_a_real_key_answers_200_while_redis_is_down(
+    own_redis: RedisServerProcess,
+) -> None:
+    key, secret = APIKey.objects.create_key(name="outage", rate_limit_per_minute=600)
+    api = APIClient()
+    api.credentials(HTTP_X_API_KEY=secret)
+    assert api.get("/api/v1/dashboard").status_code == 200  # key cached, bucket in Redis
+    fallback_acquires = acquires("fallback")
+
+    own_redis.stop()
+
+    # Through DRF's key authentication and the per-key throttle, both needing Redis normally.
+    assert api.get("/api/v1/dashboard").status_code == 200
+    assert api.get("/api/v1/leads").status_code == 200
+    assert acquires("fallback") > fallback_acquires  # the throttle counted in process
+    APIKey.objects.filter(pk=key.pk).update(revoked=True)
+    # No version token to trust while Redis is away: the key row is read again, and refused.
+    assert api.get("/api/v1/dashboard").status_code == 401
 
 
 def test_an_open_breaker_answers_at_once_without_touching_the_network(

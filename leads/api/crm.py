@@ -13,6 +13,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from hunter import metrics
 from leads.api.fields import schema_serializer
 
 logger = structlog.get_logger("hunter.api")
@@ -70,6 +71,7 @@ def gone(
     feature = endpoint.split("/")[3]
     reason, alternative = _WHAT[feature]
     logger.warning("deprecated_endpoint_called", endpoint=endpoint)
+    metrics.DEPRECATED_CALLS.labels(endpoint=endpoint).inc()
     detail = {
         "error": f"{endpoint} is deprecated and disabled.",
         "reason": reason,

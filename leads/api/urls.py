@@ -13,6 +13,12 @@ urlpatterns = [
         views.ScoreBreakdownView.as_view(),
         name="lead-score-breakdown",
     ),
+    path(
+        "leads/<str:domain>/sales-summary",
+        views.SalesSummaryView.as_view(),
+        name="lead-sales-summary",
+    ),
+    path("leads/<str:domain>/summary.pdf", views.SummaryPdfView.as_view(), name="lead-summary-pdf"),
     path("leads/<str:domain>/enrich", views.LeadEnrichView.as_view(), name="lead-enrich"),
     path("leads/<str:domain>/notes", views.NotesView.as_view(), name="lead-notes"),
     path(

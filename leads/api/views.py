@@ -17,9 +17,10 @@ from rest_framework.views import APIView
 
 from hunter.api.domains import domain_param
 from hunter.api.exceptions import DomainNotFound
+from hunter.api.negotiation import FileDownloadNegotiation
 from hunter.api.pagination import PageParams, paginate
 from leads import selectors
-from leads.api import crm, export
+from leads.api import crm, export, sales
 from leads.api.breakdown import score_breakdown_record
 from leads.api.fields import LIST_COLUMNS, LeadSchema, lead_record
 from leads.api.serializers import (
@@ -98,6 +99,8 @@ class LeadListView(APIView):
 class LeadExportView(APIView):
     """The filtered lead list as a CSV (UTF-8 with BOM) or XLSX download."""
 
+    content_negotiation_class = FileDownloadNegotiation
+
     @extend_schema(
         parameters=[export.ExportQuery],
         responses={(200, "text/csv"): OpenApiTypes.BINARY, (200, export.XLSX): OpenApiTypes.BINARY},
@@ -122,6 +125,24 @@ class ScoreBreakdownView(APIView):
     @extend_schema(parameters=[DOMAIN], responses=OpenApiTypes.OBJECT)
     def get(self, request: Request, domain: str) -> Response:
         return Response(score_breakdown_record(scanned_company(domain)))
+
+
+class SalesSummaryView(APIView):
+    """What to offer a lead and how to approach it, from its stored signals and score."""
+
+    @extend_schema(parameters=[DOMAIN], responses=sales.SalesSummarySchema)
+    def get(self, request: Request, domain: str) -> Response:
+        return Response(sales.sales_summary_response(request, domain))
+
+
+class SummaryPdfView(APIView):
+    """The one-page PDF account summary of a scanned lead."""
+
+    content_negotiation_class = FileDownloadNegotiation
+
+    @extend_schema(parameters=[DOMAIN], responses={(200, sales.PDF): OpenApiTypes.BINARY})
+    def get(self, request: Request, domain: str) -> HttpResponseBase:
+        return sales.summary_pdf_response(domain)
 
 
 class LeadEnrichView(APIView):

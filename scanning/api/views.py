@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 
 from hunter.api.domains import domain_param
 from hunter.api.exceptions import DomainNotFound, InvalidDomain, PayloadTooLarge
+from hunter.api.models import APIKey
 from hunter.api.permissions import KeyOnly
 from hunter.api.versioning import is_legacy
 from leads import selectors as lead_selectors
@@ -151,9 +152,11 @@ class IngestWebhookView(APIView):
         body = WebhookRequest(data=request.data)
         body.is_valid(raise_exception=True)
         key = request.auth
+        assert isinstance(key, APIKey)  # KeyOnly lets nothing else in
         try:
+            # The key's public id is its prefix (its primary key embeds the hash).
             result = webhook_ingest(
-                **body.validated_data, api_key_id=None, api_key_name=getattr(key, "name", "")
+                **body.validated_data, api_key_id=key.prefix, api_key_name=key.name
             )
         except InvalidInput as error:
             raise InvalidDomain(error.reason) from error

@@ -203,7 +203,7 @@ def webhook_ingest(
     domain: str,
     company_name: str = "",
     contact_emails: Sequence[str] = (),
-    api_key_id: int | None = None,
+    api_key_id: str | None = None,
     api_key_name: str = "",
 ) -> WebhookResult:
     """Store a pushed lead and enrich it from its contact e-mails; no scan is started.
@@ -235,7 +235,7 @@ def webhook_ingest(
 
 
 def _enrich_quietly(
-    company: Company, emails: Sequence[str], api_key_id: int | None
+    company: Company, emails: Sequence[str], api_key_id: str | None
 ) -> ContactEnrichment | None:
     # A savepoint, so a failed update cannot poison the webhook's own transaction.
     try:

@@ -120,7 +120,7 @@ def test_webhook_stores_company_enrichment_and_raw_payload() -> None:
         domain="example.com",
         company_name="Example Ltd",
         contact_emails=["john.doe@example.com", " ", "jane.roe@example.com", "x@other.com"],
-        api_key_id=7,
+        api_key_id="Ab12Cd34",
         api_key_name="crm",
     )
     assert result.enriched is True
@@ -133,7 +133,7 @@ def test_webhook_stores_company_enrichment_and_raw_payload() -> None:
     assert lead.payload == {
         "original_domain": "example.com",
         "contact_emails": ["john.doe@example.com", "jane.roe@example.com", "x@other.com"],
-        "api_key_id": 7,
+        "api_key_id": "Ab12Cd34",
         "api_key_name": "crm",
     }
 

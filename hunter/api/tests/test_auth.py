@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from hunter.api.authentication import api_key_check
+from hunter.api.keys import api_key_check
 from hunter.api.models import APIKey
 
 pytestmark = pytest.mark.django_db

@@ -82,6 +82,10 @@ CONTRACT: list[tuple[str, str, Any, int, set[str]]] = [
      {"base_score", "provider", "signal_points", "risk_points", "total_score", "tenant_size",
       "local_provider", "dmarc_coverage", "dmarc_policy", "ip_enrichment", "technical_heat",
       "commercial_segment", "commercial_heat", "priority_category", "priority_label"}),
+    ("get", "/leads/acme.com/sales-summary", None, 200,
+     {"domain", "one_liner", "segment_explanation", "provider_reasoning", "security_reasoning",
+      "call_script", "discovery_questions", "offer_tier", "opportunity_potential",
+      "opportunity_rationale", "urgency", "next_step", "metadata"}),
     ("get", "/leads/acme.com/notes", None, 200,
      {"id", "domain", "note", "created_at", "updated_at"}),
     ("post", "/leads/acme.com/notes", {"note": "x"}, 410, GONE),
@@ -141,6 +145,15 @@ def test_the_legacy_csv_upload_answers_202_with_the_documented_fields(
     )
 
 
+def test_the_legacy_summary_pdf_is_a_pdf_download(
+    world: dict[str, Any], key_client: APIClient
+) -> None:
+    response = key_client.get("/leads/acme.com/summary.pdf")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == 'attachment; filename="acme.com_summary.pdf"'
+
+
 def test_alert_config_keeps_its_documented_fields(staff_client: APIClient) -> None:
     body = {"alert_type": "mx_changed", "notification_method": "email", "email_address": "a@b.co"}
     created = staff_client.post("/alerts/config", body, format="json")
@@ -172,7 +185,9 @@ def _routes(patterns: list[Any], prefix: str = "") -> list[str]:
 
 
 ROUTES = _routes(api_urlpatterns)
-SAMPLE = {"<str:domain>": "acme.com", "<int:note_id>": "1", "<int:tag_id>": "1"}
+SAMPLE = {
+    "<str:domain>": "acme.com", "<int:note_id>": "1", "<int:tag_id>": "1", "<str:key_id>": "nope",
+}  # fmt: skip
 
 
 def _concrete(route: str, job: uuid.UUID) -> str:
@@ -181,10 +196,13 @@ def _concrete(route: str, job: uuid.UUID) -> str:
     return route
 
 
+VARYING = {"job_id", "company_id", "updated_at", "generated_at"}
+
+
 def _comparable(body: Any) -> Any:
-    # A new job gets a new id per call; everything else must match exactly.
+    # A new job gets a new id per call, a summary a new time; everything else must match.
     if isinstance(body, dict):
-        return {k: v for k, v in body.items() if k not in {"job_id", "company_id", "updated_at"}}
+        return {k: _comparable(v) for k, v in body.items() if k not in VARYING}
     return body
 
 
@@ -193,7 +211,8 @@ def test_every_route_answers_the_same_in_both_trees(
     world: dict[str, Any], key_client: APIClient, route: str
 ) -> None:
     path = _concrete(route, world["job"])
-    method = "get" if "GET" in _allowed(key_client, path) else "post"
+    allowed = _allowed(key_client, path)
+    method = next((m for m in ("get", "patch") if m.upper() in allowed), "post")
     legacy = getattr(key_client, method)(f"/{path}", {}, format="json")
     current = getattr(key_client, method)(f"/api/v1/{path}", {}, format="json")
     assert legacy.status_code == current.status_code

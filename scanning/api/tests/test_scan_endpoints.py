@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
+from hunter.api.models import APIKey
 from hunter.testing.celery_worker import CeleryWorkerProcess
 from hunter.testing.dns_server import DnsServer
 from leads.models import Company, RawLead
@@ -236,3 +237,13 @@ def test_a_single_scan_waits_for_the_worker_and_answers_the_result(
     assert rescan.status_code == 200
     assert rescan.json()["success"] is True
     assert rescan.json()["changes_detected"] is False
+
+
+def test_webhook_records_the_key_id_and_name_with_the_raw_lead(
+    api_key: tuple[APIKey, str], key_client: APIClient
+) -> None:
+    key_client.post("/ingest/webhook", {"domain": "acme.com"}, format="json")
+    payload = RawLead.objects.get(domain="acme.com").payload
+    assert payload["api_key_id"] == api_key[0].prefix
+    assert payload["api_key_name"] == "integrator"
+    assert api_key[0].hashed_key not in str(payload)
