@@ -102,7 +102,8 @@ def rate_for(kind: LimitKind, rates: dict[LimitKind, float]) -> float | None:
 
 
 def burst_for(rate: float) -> int:
-    # Burst = one second of tokens, as in the reference (10/s with burst 10).
+    # Burst = one second of tokens (10/s lets 10 through at once), so a quiet limiter never
+    # sends more than a second's worth in one go.
     return max(1, int(rate))
 
 

@@ -123,7 +123,8 @@ def _first_path_segment(value: str) -> str:
 
 
 def _url_host(value: str) -> str:
-    """Host of an http(s) URL without port; falls back to textual cutting like the reference."""
+    """Host of an http(s) URL without port; when the URL parser finds none, cut the text at the
+    first /, ? or #."""
     candidate = value if _SCHEME.match(value) else f"http://{value}"
     try:
         parts = urlsplit(candidate)

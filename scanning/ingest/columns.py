@@ -1,4 +1,4 @@
-"""Which column of an upload holds what: domain, company name, e-mail, website (SPEC §13).
+"""Which column of an upload holds what: domain, company name, e-mail, website.
 
 Pure Python. With auto-detection the header words decide (Turkish and English), and when no
 header names a domain column the column with the most domain-looking cells in a sample of
