@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from bench.synthetic_dns import write_zones
 from hunter.testing.dns_server import DnsServer
@@ -161,6 +162,16 @@ def test_a_salesperson_uploads_domains_and_works_the_migration_list(
     assert score == max(0, min(100, sum(points)))
     assert page.get_by_text("Posta sağlayıcı: Google Workspace").is_visible()
     shot(page, "07-lead-detail")
+
+    # Its PDF account summary downloads and carries the lead's domain in Turkish labels.
+    domain = page.locator("h1").inner_text()
+    with page.expect_download() as pdf_info:
+        page.get_by_role("link", name="PDF özetini indir").click()
+    assert pdf_info.value.suggested_filename == f"{domain}_summary.pdf"
+    pdf = tmp_path / "summary.pdf"
+    pdf_info.value.save_as(pdf)
+    text = "".join(page_.extract_text() for page_ in PdfReader(pdf).pages)
+    assert domain in text
 
     # On a phone the same list stays readable (the table scrolls sideways inside its card).
     page.set_viewport_size({"width": 390, "height": 844})

@@ -52,7 +52,7 @@ def test_root_stays_the_sign_in_protected_page_for_everyone_else(
     assert "Accept" in response["Vary"]
 
 
-def test_root_is_the_html_home_page_for_a_signed_in_browser(admin_client: Any) -> None:
+def test_root_sends_a_signed_in_browser_to_the_dashboard(admin_client: Any) -> None:
     response = admin_client.get("/", HTTP_ACCEPT=BROWSER)
-    assert response.status_code == 200
-    assert response["Content-Type"].startswith("text/html")
+    assert response.status_code == 302
+    assert response["Location"] == "/app/"
