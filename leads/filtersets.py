@@ -12,20 +12,19 @@ import django_filters
 from django import forms
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Case, F, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import OrderBy
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from leads.choices import PriorityCategory, Provider, Segment
 from leads.models import Company
-from leads.priority import priority_score_expression
 
 # sort_by value -> what it sorts on; anything else keeps the default order.
 SORT_FIELDS: dict[str, str] = {
     "domain": "domain",
     "readiness_score": "score__score",
-    "priority_score": "priority_score",
+    "priority_score": "score__priority_score",
     "segment": "score__segment",
     "provider": "provider",
     "scanned_at": "signals__scanned_at",
@@ -134,18 +133,17 @@ class LeadFilterSet(django_filters.FilterSet):
     def _ordering(
         self, queryset: QuerySet[Company], sort_by: str | None, sort_order: str | None
     ) -> list[OrderBy]:
-        """ORDER BY terms; the unique domain last, so pages never overlap or skip a row."""
-        priority = _priority(queryset)
+        """ORDER BY terms; a unique key last, so pages never overlap or skip a row.
+
+        The default order is exactly the LeadScore index on (priority_score, -score, company)
+        (and its segment variant), so a page is an index scan, not a sort of every lead.
+        """
         if sort_by not in SORT_FIELDS:
-            score = F("score__score")
-            return [priority.asc(), score.desc(), F("domain").asc()]
-        key = priority if sort_by == "priority_score" else F(SORT_FIELDS[sort_by])
+            return [
+                F("score__priority_score").asc(),
+                F("score__score").desc(),
+                F("score__company").asc(),
+            ]
+        key = F(SORT_FIELDS[sort_by])
         term = key.desc(nulls_last=True) if sort_order == "desc" else key.asc(nulls_last=True)
         return [term, F("domain").asc()] if sort_by != "domain" else [term]
-
-
-def _priority(queryset: QuerySet[Company]) -> F | Case:
-    """The annotated priority when the queryset has it, else the same CASE inline."""
-    if "priority_score" in queryset.query.annotations:
-        return F("priority_score")
-    return priority_score_expression("score__")

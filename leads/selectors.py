@@ -28,7 +28,6 @@ from leads.models import (
     SignalChangeHistory,
     Tag,
 )
-from leads.priority import priority_score_expression
 from leads.rows import snapshot_from_rows
 from scanning.engine.changes import Snapshot
 
@@ -47,16 +46,12 @@ def lead_list(
 ) -> QuerySet[Company]:
     """Scanned leads (companies with a score) with signals and score joined in ONE query.
 
-    Each row carries ``priority_score`` (1-7, computed in SQL). With ``filters`` (query
+    The 1-7 priority is the stored ``score.priority_score``. With ``filters`` (query
     parameters such as ``request.GET``) the rows are filtered and sorted by ``LeadFilterSet``;
     invalid parameters raise ``ValidationError`` naming each field. Without them the order is
     priority ascending, then score descending. ``user`` owns the favourites ``favorite`` keeps.
     """
-    leads = (
-        Company.objects.filter(score__score__isnull=False)
-        .select_related("signals", "score")
-        .annotate(priority_score=priority_score_expression("score__"))
-    )
+    leads = Company.objects.filter(score__score__isnull=False).select_related("signals", "score")
     filterset = LeadFilterSet(filters or {}, queryset=leads, user=user)
     if not filterset.is_valid():
         raise ValidationError({name: list(errors) for name, errors in filterset.errors.items()})
@@ -65,12 +60,7 @@ def lead_list(
 
 def company_get(*, domain: str) -> Company | None:
     """The company stored under a normalised domain, with its signals and score; or None."""
-    return (
-        Company.objects.select_related("signals", "score")
-        .annotate(priority_score=priority_score_expression("score__"))
-        .filter(domain=domain)
-        .first()
-    )
+    return Company.objects.select_related("signals", "score").filter(domain=domain).first()
 
 
 def company_is_scored(company: Company) -> bool:
