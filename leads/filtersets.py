@@ -18,7 +18,11 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from leads.choices import PriorityCategory, Provider, Segment
-from leads.models import Company
+from leads.models import Company, LeadScore
+
+# Filters of these names only order the rows; they never narrow them.
+_ORDERING_FILTERS = frozenset({"sort_by", "sort_order"})
+_SCORE = "score__"
 
 # sort_by value -> what it sorts on; anything else keeps the default order.
 SORT_FIELDS: dict[str, str] = {
@@ -122,6 +126,22 @@ class LeadFilterSet(django_filters.FilterSet):
             | Q(canonical_name__icontains=text)
             | Q(provider__icontains=text)
         )
+
+    def score_rows(self, scored: QuerySet[LeadScore]) -> QuerySet[LeadScore] | None:
+        """``scored`` narrowed by the active filters, or None when one needs the company row.
+
+        Segment, minimum score and P-category are LeadScore columns, so the list's COUNT can
+        skip the join to Company (a hash join over every lead) when only they are set.
+        """
+        for name, value in self.form.cleaned_data.items():
+            if name in _ORDERING_FILTERS or value in django_filters.constants.EMPTY_VALUES:
+                continue
+            active = self.filters[name]
+            if active.method is not None or not active.field_name.startswith(_SCORE):
+                return None
+            column = active.field_name.removeprefix(_SCORE)
+            scored = scored.filter(**{f"{column}__{active.lookup_expr}": value})
+        return scored
 
     def filter_queryset(self, queryset: QuerySet[Company]) -> QuerySet[Company]:
         filtered = super().filter_queryset(queryset)

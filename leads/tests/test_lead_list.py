@@ -197,3 +197,27 @@ def test_the_filterset_works_on_a_plain_company_queryset() -> None:
     _lead("a.com", score=90)
     filterset = LeadFilterSet({"min_score": "80"}, queryset=models.Company.objects.all())
     assert [lead.domain for lead in filterset.qs] == ["a.com"]
+
+
+def test_counting_segment_and_score_filters_reads_the_score_table_alone(
+    django_assert_num_queries: Any,
+) -> None:
+    _lead("google-90.com", score=90)
+    _lead("google-65.com", score=65)
+    _lead("existing.com", segment="Existing", score=90)
+    leads = lead_list(filters={"segment": "Migration", "min_score": "70"}).only("domain")
+    with django_assert_num_queries(1) as captured:
+        assert leads.count() == 1
+    assert "leads_company" not in captured.captured_queries[0]["sql"]
+    assert leads.exclude(domain="google-90.com").count() == 0  # a narrower one counts itself
+
+
+def test_counting_a_filter_on_the_company_joins_it_and_stays_exact(
+    django_assert_num_queries: Any,
+) -> None:
+    _lead("google.com", provider="Google")
+    _lead("zoho.com", provider="Zoho")
+    leads = lead_list(filters={"provider": "Google", "segment": "Migration"})
+    with django_assert_num_queries(1) as captured:
+        assert leads.count() == 1
+    assert "leads_company" in captured.captured_queries[0]["sql"]
