@@ -19,7 +19,6 @@ from hunter.api.authentication import APIKeyAuthentication
 from hunter.api.permissions import KeyOnly
 from hunter.urls import urlpatterns as hunter_urlpatterns
 from leads.models import Company
-from leads.priority import priority_score_expression
 
 PAGE_SIZE = 50
 VALUES = (
@@ -27,7 +26,7 @@ VALUES = (
     "signals__local_provider", "signals__spf", "signals__dkim", "signals__dmarc_policy",
     "signals__dmarc_coverage", "signals__mx_root", "signals__registrar", "signals__expires_at",
     "signals__nameservers", "signals__status", "signals__scanned_at",
-    "score__score", "score__segment", "score__reason", "priority_score",
+    "score__score", "score__segment", "score__reason", "score__priority_score",
     "score__technical_heat", "score__commercial_segment", "score__commercial_heat",
     "score__priority_category", "score__priority_label",
 )  # fmt: skip
@@ -40,8 +39,7 @@ def bare_leads(request: HttpRequest) -> HttpResponse:
         Company.objects.filter(
             score__score__isnull=False, score__segment=request.GET.get("segment", "")
         )
-        .annotate(priority_score=priority_score_expression("score__"))
-        .order_by("priority_score", "-score__score", "domain")
+        .order_by("score__priority_score", "-score__score", "score__company")
         .values(*VALUES)[offset : offset + PAGE_SIZE]
     )
     return HttpResponse(orjson.dumps({"leads": list(rows)}), content_type="application/json")

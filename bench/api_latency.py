@@ -124,6 +124,7 @@ def seed(count: int) -> None:
                     score=score,
                     segment=segment,
                     reason=f"{segment}. Score: {score}",
+                    priority_score=priority_score(segment, score),
                     priority_category=f"P{priority_score(segment, score) % 6 + 1}",
                     technical_heat="Cold",
                     commercial_segment="NO_GO",

@@ -74,12 +74,15 @@ def seed(count: int) -> str:
 
 def _score(company: Any, profile: tuple[str, str, str, tuple[int, int]], rng: random.Random) -> Any:
     from leads.models import LeadScore
+    from leads.priority import priority_score
 
     segment, _provider, category, band = profile
+    score = rng.randint(*band)
     return LeadScore(
         company=company,
-        score=rng.randint(*band),
+        score=score,
         segment=segment,
+        priority_score=priority_score(segment, score),
         priority_category=category,
         reasons=[{"rule": "base_score", "points": 10}],
     )

@@ -72,7 +72,7 @@ _REGISTRATION_FIELDS = (
 )
 
 
-_POSTURE_FIELDS = [
+_POSTURE_FIELDS: list[str | tuple[str, ...]] = [
     ("mta_sts", "mta_sts_id"),
     ("tls_rpt", "tls_rpt_rua"),
     ("bimi", "bimi_logo_url", "bimi_authority_url"),

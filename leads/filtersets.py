@@ -12,20 +12,23 @@ import django_filters
 from django import forms
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Case, F, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import OrderBy
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from leads.choices import PriorityCategory, Provider, Segment
-from leads.models import Company
-from leads.priority import priority_score_expression
+from leads.models import Company, LeadScore
+
+# Filters of these names only order the rows; they never narrow them.
+_ORDERING_FILTERS = frozenset({"sort_by", "sort_order"})
+_SCORE = "score__"
 
 # sort_by value -> what it sorts on; anything else keeps the default order.
 SORT_FIELDS: dict[str, str] = {
     "domain": "domain",
     "readiness_score": "score__score",
-    "priority_score": "priority_score",
+    "priority_score": "score__priority_score",
     "segment": "score__segment",
     "provider": "provider",
     "scanned_at": "signals__scanned_at",
@@ -124,6 +127,22 @@ class LeadFilterSet(django_filters.FilterSet):
             | Q(provider__icontains=text)
         )
 
+    def score_rows(self, scored: QuerySet[LeadScore]) -> QuerySet[LeadScore] | None:
+        """``scored`` narrowed by the active filters, or None when one needs the company row.
+
+        Segment, minimum score and P-category are LeadScore columns, so the list's COUNT can
+        skip the join to Company (a hash join over every lead) when only they are set.
+        """
+        for name, value in self.form.cleaned_data.items():
+            if name in _ORDERING_FILTERS or value in django_filters.constants.EMPTY_VALUES:
+                continue
+            active = self.filters[name]
+            if active.method is not None or not active.field_name.startswith(_SCORE):
+                return None
+            column = active.field_name.removeprefix(_SCORE)
+            scored = scored.filter(**{f"{column}__{active.lookup_expr}": value})
+        return scored
+
     def filter_queryset(self, queryset: QuerySet[Company]) -> QuerySet[Company]:
         filtered = super().filter_queryset(queryset)
         data = self.form.cleaned_data
@@ -134,18 +153,17 @@ class LeadFilterSet(django_filters.FilterSet):
     def _ordering(
         self, queryset: QuerySet[Company], sort_by: str | None, sort_order: str | None
     ) -> list[OrderBy]:
-        """ORDER BY terms; the unique domain last, so pages never overlap or skip a row."""
-        priority = _priority(queryset)
+        """ORDER BY terms; a unique key last, so pages never overlap or skip a row.
+
+        The default order is exactly the LeadScore index on (priority_score, -score, company)
+        (and its segment variant), so a page is an index scan, not a sort of every lead.
+        """
         if sort_by not in SORT_FIELDS:
-            score = F("score__score")
-            return [priority.asc(), score.desc(), F("domain").asc()]
-        key = priority if sort_by == "priority_score" else F(SORT_FIELDS[sort_by])
+            return [
+                F("score__priority_score").asc(),
+                F("score__score").desc(),
+                F("score__company").asc(),
+            ]
+        key = F(SORT_FIELDS[sort_by])
         term = key.desc(nulls_last=True) if sort_order == "desc" else key.asc(nulls_last=True)
         return [term, F("domain").asc()] if sort_by != "domain" else [term]
-
-
-def _priority(queryset: QuerySet[Company]) -> F | Case:
-    """The annotated priority when the queryset has it, else the same CASE inline."""
-    if "priority_score" in queryset.query.annotations:
-        return F("priority_score")
-    return priority_score_expression("score__")

@@ -41,7 +41,6 @@ from leads.choices import (
     TechnicalHeat,
     TenantSize,
 )
-from leads.priority import priority_score
 
 
 def _percent_check(field: str, name: str) -> models.CheckConstraint:
@@ -227,6 +226,10 @@ class LeadScore(models.Model):
         max_length=10, choices=PriorityCategory, null=True, blank=True
     )
     priority_label = models.CharField(max_length=100, blank=True)
+    # Stored, not computed on read: the lead list sorts 100,000 rows by it through an index.
+    priority_score = models.SmallIntegerField(
+        null=True, blank=True, help_text="1-7 sales priority (1 = call first); NULL unscored"
+    )
     rules_hash = models.CharField(max_length=64, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -240,15 +243,21 @@ class LeadScore(models.Model):
                 fields=["priority_category", "-score"], name="leadscore_category_score_idx"
             ),
             models.Index(fields=["-score"], name="leadscore_score_idx"),
+            # The default order, overall and within a segment; only scored rows are leads.
+            models.Index(
+                fields=["priority_score", "-score", "company"],
+                name="leadscore_priority_order_idx",
+                condition=Q(score__isnull=False),
+            ),
+            models.Index(
+                fields=["segment", "priority_score", "-score", "company"],
+                name="leadscore_seg_priority_idx",
+                condition=Q(score__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"score for {self.company_id}: {self.score}"
-
-    @property
-    def priority_score(self) -> int:
-        """1-7 sales priority from segment and score (rules.json bands); computed, not stored."""
-        return priority_score(self.segment, self.score)
 
 
 class ProviderChangeHistory(models.Model):

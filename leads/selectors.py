@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
-from typing import Any
+from typing import Any, Self
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
@@ -28,7 +28,6 @@ from leads.models import (
     SignalChangeHistory,
     Tag,
 )
-from leads.priority import priority_score_expression
 from leads.rows import snapshot_from_rows
 from scanning.engine.changes import Snapshot
 
@@ -40,6 +39,36 @@ def lead_scan_snapshot(*, domain: str) -> Snapshot | None:
     return snapshot_from_rows(signals, score)
 
 
+class LeadQuerySet(QuerySet[Company]):
+    """Companies whose ``count()`` may come from LeadScore alone (set by ``lead_list``).
+
+    The cheap count survives only clones that keep the same rows (column choice and
+    ordering); any other derived queryset counts itself.
+    """
+
+    _score_rows: QuerySet[LeadScore] | None = None
+
+    def counting(self, score_rows: QuerySet[LeadScore] | None) -> Self:
+        clone = self.all()
+        clone._score_rows = score_rows
+        return clone
+
+    def count(self) -> int:
+        if self._score_rows is not None and self._result_cache is None:
+            return self._score_rows.count()
+        return super().count()
+
+    def _same_rows(self, clone: Self) -> Self:
+        clone._score_rows = self._score_rows
+        return clone
+
+    def only(self, *fields: str) -> Self:
+        return self._same_rows(super().only(*fields))
+
+    def order_by(self, *field_names: Any) -> Self:
+        return self._same_rows(super().order_by(*field_names))
+
+
 def lead_list(
     *,
     filters: Mapping[str, Any] | None = None,
@@ -47,30 +76,25 @@ def lead_list(
 ) -> QuerySet[Company]:
     """Scanned leads (companies with a score) with signals and score joined in ONE query.
 
-    Each row carries ``priority_score`` (1-7, computed in SQL). With ``filters`` (query
+    The 1-7 priority is the stored ``score.priority_score``. With ``filters`` (query
     parameters such as ``request.GET``) the rows are filtered and sorted by ``LeadFilterSet``;
     invalid parameters raise ``ValidationError`` naming each field. Without them the order is
     priority ascending, then score descending. ``user`` owns the favourites ``favorite`` keeps.
     """
     leads = (
-        Company.objects.filter(score__score__isnull=False)
-        .select_related("signals", "score")
-        .annotate(priority_score=priority_score_expression("score__"))
+        LeadQuerySet(Company).filter(score__score__isnull=False).select_related("signals", "score")
     )
     filterset = LeadFilterSet(filters or {}, queryset=leads, user=user)
     if not filterset.is_valid():
         raise ValidationError({name: list(errors) for name, errors in filterset.errors.items()})
-    return filterset.qs
+    # Every LeadScore row has its company (a cascading one-to-one), so the counts agree.
+    score_rows = filterset.score_rows(LeadScore.objects.filter(score__isnull=False))
+    return filterset.qs.counting(score_rows)
 
 
 def company_get(*, domain: str) -> Company | None:
     """The company stored under a normalised domain, with its signals and score; or None."""
-    return (
-        Company.objects.select_related("signals", "score")
-        .annotate(priority_score=priority_score_expression("score__"))
-        .filter(domain=domain)
-        .first()
-    )
+    return Company.objects.select_related("signals", "score").filter(domain=domain).first()
 
 
 def company_is_scored(company: Company) -> bool:

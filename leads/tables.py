@@ -95,9 +95,7 @@ class LeadTable(tables.Table):
 
     # Column values of choice fields arrive as their display text; badges need the raw value.
     def render_priority(self, record: Company) -> str:
-        return priority_badge(
-            record.score.priority_category, getattr(record, "priority_score", None)
-        )
+        return priority_badge(record.score.priority_category, record.score.priority_score)
 
     def render_domain(self, value: str) -> str:
         url = reverse("leads:detail", args=[value])
@@ -128,7 +126,7 @@ def export_rows(leads: Any) -> Any:
     for lead in leads:
         score, signals = lead.score, getattr(lead, "signals", None)
         yield [
-            score.priority_category or lead.priority_score,
+            score.priority_category or score.priority_score,
             priority_label(score.priority_category) or "",
             lead.domain,
             lead.canonical_name,

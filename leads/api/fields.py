@@ -15,7 +15,6 @@ from rest_framework import serializers
 
 from leads.choices import DnsStatus, RegistrationStatus
 from leads.models import Company, DomainSignals, LeadScore
-from leads.priority import priority_score
 
 
 class LeadRow(NamedTuple):
@@ -87,11 +86,9 @@ def _from_score(name: str, convert: Callable[[Any], Any] = lambda v: v) -> Calla
 
 
 def _priority(row: LeadRow) -> int:
-    annotated = vars(row.company).get("priority_score")
-    if annotated is not None:
-        return int(annotated)
-    score = row.score
-    return priority_score(score.segment, score.score) if score else 7
+    # Unscored rows store no priority; they rank last, as the engine's fallback does.
+    stored = row.score.priority_score if row.score is not None else None
+    return stored if stored is not None else 7
 
 
 def _iso(value: Any) -> str | None:
@@ -165,7 +162,7 @@ LIST_COLUMNS = (
     "signals__registration_status", "signals__scanned_at",
     "score__score", "score__segment", "score__reason", "score__technical_heat",
     "score__commercial_segment", "score__commercial_heat", "score__priority_category",
-    "score__priority_label",
+    "score__priority_label", "score__priority_score",
 )  # fmt: skip
 
 

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 
 from leads import choices, models
+from leads.priority import priority_score
 
 
 class UserFactory(factory.django.DjangoModelFactory[User]):
@@ -80,6 +81,10 @@ class LeadScoreFactory(factory.django.DjangoModelFactory[models.LeadScore]):
     commercial_heat = choices.CommercialHeat.HIGH
     priority_category = choices.PriorityCategory.P2
     priority_label = "Competitive Takeover"
+    # What a scan stores: the rules' priority of segment and score, NULL when unscored.
+    priority_score = factory.LazyAttribute(
+        lambda row: None if row.score is None else priority_score(row.segment, row.score)
+    )
     rules_hash = "0" * 64
 
 

@@ -1,10 +1,12 @@
-"""The lead list selector and its FilterSet: one query, SQL priority, filters and sorting."""
+"""The lead list selector and its FilterSet: one query, stored priority, filters and sorting."""
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.exceptions import ValidationError
 
 from leads import models
@@ -20,6 +22,10 @@ from leads.tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+fill_priority_scores = importlib.import_module(
+    "leads.migrations.0006_stored_priority_score"
+).fill_priority_scores
 
 
 def _lead(
@@ -53,12 +59,25 @@ BANDS = [
 ]
 
 
-def test_sql_priority_equals_the_python_priority_for_every_band() -> None:
+def test_the_migration_stores_the_python_priority_for_every_band() -> None:
     for number, (segment, score) in enumerate(BANDS):
         _lead(f"band{number}.com", segment=segment, score=score)
-    computed = {lead.domain: vars(lead)["priority_score"] for lead in lead_list()}
+    models.LeadScore.objects.update(priority_score=None)  # rows as they stood before it
+
+    fill_priority_scores(django_apps, None)
+
+    stored = {lead.domain: lead.score.priority_score for lead in lead_list()}
     expected = {f"band{n}.com": priority_score(seg, sc) for n, (seg, sc) in enumerate(BANDS)}
-    assert computed == expected
+    assert stored == expected
+
+
+def test_the_list_orders_by_the_stored_priority_first() -> None:
+    _lead("mig-85.com", segment="Migration", score=85)
+    _lead("cold-45.com", segment="Cold", score=45)
+    # A stored priority the bands would not give proves the order reads the column.
+    models.LeadScore.objects.filter(company__domain="cold-45.com").update(priority_score=1)
+    models.LeadScore.objects.filter(company__domain="mig-85.com").update(priority_score=2)
+    assert _domains() == ["cold-45.com", "mig-85.com"]
 
 
 def test_lead_list_reads_company_signals_and_score_in_one_query(
@@ -68,7 +87,7 @@ def test_lead_list_reads_company_signals_and_score_in_one_query(
         _lead(f"lead{number}.com")
     with django_assert_num_queries(1):
         rows = [
-            (lead.signals.mx_root, lead.score.segment, vars(lead)["priority_score"])
+            (lead.signals.mx_root, lead.score.segment, lead.score.priority_score)
             for lead in lead_list()
         ]
     assert len(rows) == 5
@@ -178,3 +197,27 @@ def test_the_filterset_works_on_a_plain_company_queryset() -> None:
     _lead("a.com", score=90)
     filterset = LeadFilterSet({"min_score": "80"}, queryset=models.Company.objects.all())
     assert [lead.domain for lead in filterset.qs] == ["a.com"]
+
+
+def test_counting_segment_and_score_filters_reads_the_score_table_alone(
+    django_assert_num_queries: Any,
+) -> None:
+    _lead("google-90.com", score=90)
+    _lead("google-65.com", score=65)
+    _lead("existing.com", segment="Existing", score=90)
+    leads = lead_list(filters={"segment": "Migration", "min_score": "70"}).only("domain")
+    with django_assert_num_queries(1) as captured:
+        assert leads.count() == 1
+    assert "leads_company" not in captured.captured_queries[0]["sql"]
+    assert leads.exclude(domain="google-90.com").count() == 0  # a narrower one counts itself
+
+
+def test_counting_a_filter_on_the_company_joins_it_and_stays_exact(
+    django_assert_num_queries: Any,
+) -> None:
+    _lead("google.com", provider="Google")
+    _lead("zoho.com", provider="Zoho")
+    leads = lead_list(filters={"provider": "Google", "segment": "Migration"})
+    with django_assert_num_queries(1) as captured:
+        assert leads.count() == 1
+    assert "leads_company" in captured.captured_queries[0]["sql"]

@@ -206,10 +206,16 @@ def test_one_scan_may_change_several_signals_of_a_company() -> None:
 
 @pytest.mark.parametrize(
     ("segment", "score", "priority"),
-    [("Migration", 85, 1), ("Existing", 75, 3), ("Cold", 45, 5), ("Skip", 90, 7), (None, None, 7)],
+    [
+        ("Migration", 85, 1),
+        ("Existing", 75, 3),
+        ("Cold", 45, 5),
+        ("Skip", 90, 7),
+        (None, None, None),
+    ],
 )
-def test_score_row_priority_follows_segment_and_score(
-    segment: str | None, score: int | None, priority: int
+def test_the_factory_stores_the_priority_a_scan_would(
+    segment: str | None, score: int | None, priority: int | None
 ) -> None:
     lead_score = factories.LeadScoreFactory.create(segment=segment, score=score)
     assert lead_score.priority_score == priority

@@ -74,6 +74,29 @@ def test_a_points_change_rescores_stored_leads_and_records_the_new_rules_hash(
     assert score.reason.endswith("Score: 55, Provider: Google")
 
 
+@pytest.fixture
+def moved_bands_rules(tmp_path: Path) -> Rules:
+    """A copy of rules.json where Migration leads need 90 points, not 80, for priority 1."""
+    document = json.loads(RULES_PATH.read_text(encoding="utf-8"))
+    document["priority_score"]["rules"][0]["when"]["min_score"] = 90
+    copy = tmp_path / "rules.json"
+    copy.write_text(json.dumps(document), encoding="utf-8")
+    return load_rules(copy, PROVIDERS_PATH)
+
+
+def test_a_rules_change_that_moves_priority_bands_rewrites_the_stored_priority(
+    shipped_rules: Rules, moved_bands_rules: Rules
+) -> None:
+    google = stored_lead(shipped_rules)  # Migration 85: priority 1 under the shipped bands
+    assert score_of(google).priority_score == 1
+
+    lead_scores_rescore(rules=moved_bands_rules)
+
+    score = score_of(google)
+    assert (score.score, score.segment, score.priority_score) == (85, "Migration", 2)
+    assert score.rules_hash == moved_bands_rules.hash
+
+
 def test_a_rescored_lead_gets_one_history_row_and_no_alert(
     shipped_rules: Rules, new_rules: Rules
 ) -> None:

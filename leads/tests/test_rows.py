@@ -13,6 +13,7 @@ from django.db import connection, models, transaction
 
 from leads import rows
 from leads.models import DomainSignals, LeadScore
+from leads.priority import priority_score
 from leads.selectors import lead_scan_snapshot
 from leads.services.scans import lead_scan_results_store
 from scanning.engine import changes as change_rules
@@ -142,6 +143,17 @@ def test_the_score_row_is_written_by_the_same_names(db: None) -> None:
         record["segment"],
         record["reasons"],
     )
+    assert stored.priority_score == record["priority_score"]
+
+
+def test_the_stored_priority_is_the_rules_priority_of_the_stored_segment_and_score(
+    db: None,
+) -> None:
+    with transaction.atomic():
+        lead_scan_results_store(results=[google_scan()], scan_token=uuid.uuid4())
+
+    stored = LeadScore.objects.get(company__domain="acme.com")
+    assert stored.priority_score == priority_score(stored.segment, stored.score)
 
 
 @pytest.mark.django_db
