@@ -72,14 +72,6 @@ _REGISTRATION_FIELDS = (
 )
 
 
-_POSTURE_FIELDS: list[str | tuple[str, ...]] = [
-    ("mta_sts", "mta_sts_id"),
-    ("tls_rpt", "tls_rpt_rua"),
-    ("bimi", "bimi_logo_url", "bimi_authority_url"),
-    "dnssec",
-]
-
-
 class DomainSignalsInline(ReadOnlyAdminMixin, admin.StackedInline):
     model = models.DomainSignals
     can_delete = False
@@ -100,7 +92,17 @@ class DomainSignalsInline(ReadOnlyAdminMixin, admin.StackedInline):
         ),
         ("DKIM", {"fields": ["dkim", "dkim_selectors", "dkim_selectors_checked", "dkim_message"]}),
         ("DMARC", {"fields": _DMARC_FIELDS}),
-        ("Posture", {"fields": _POSTURE_FIELDS}),
+        (
+            "Posture",
+            {
+                "fields": [
+                    ("mta_sts", "mta_sts_id"),
+                    ("tls_rpt", "tls_rpt_rua"),
+                    ("bimi", "bimi_logo_url", "bimi_authority_url"),
+                    "dnssec",
+                ]
+            },
+        ),
         ("Registration", {"fields": _REGISTRATION_FIELDS}),
     ]
 

@@ -167,7 +167,9 @@ class DomainSignals(models.Model):
     bimi = models.CharField(max_length=20, blank=True, help_text="default._bimi TXT")
     bimi_logo_url = models.TextField(blank=True)
     bimi_authority_url = models.TextField(blank=True, help_text="The mark certificate (a=)")
-    dnssec = models.BooleanField(null=True, help_text="The zone publishes DNSKEY (not validated)")
+    dnssec = models.BooleanField(
+        null=True, blank=True, help_text="The zone publishes DNSKEY (not validated)"
+    )
     registrar = models.CharField(max_length=255, blank=True)
     # Indexed: "expiring soon" is a date range over every lead.
     expires_at = models.DateField(null=True, blank=True, db_index=True)

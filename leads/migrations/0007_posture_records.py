@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='domainsignals',
             name='dnssec',
-            field=models.BooleanField(help_text='The zone publishes DNSKEY (not validated)', null=True),
+            field=models.BooleanField(blank=True, help_text='The zone publishes DNSKEY (not validated)', null=True),
         ),
         migrations.AddField(
             model_name='domainsignals',
