@@ -24,7 +24,7 @@ from leads.tests.factories import (
 pytestmark = pytest.mark.django_db
 
 fill_priority_scores = importlib.import_module(
-    "leads.migrations.0006_stored_priority_score"
+    "leads.migrations.0008_stored_priority_score"
 ).fill_priority_scores
 
 
