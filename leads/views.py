@@ -195,9 +195,7 @@ def lead_detail(request: HttpRequest, domain: str) -> HttpResponse:
     company = lead_detail_get(domain=domain.strip().lower())
     if company is None:
         message = _("No lead with the domain %(domain)s. Upload it or scan it first.")
-        return render(
-            request, "leads/message.html", {"message": message % {"domain": domain}}, status=404
-        )
+        return _not_found(request, message % {"domain": domain})
     score = getattr(company, "score", None)
     context = {
         "company": company,
@@ -217,14 +215,17 @@ def lead_summary_pdf(request: HttpRequest, domain: str) -> HttpResponse:
     summary = lead_account_summary(domain=domain.strip().lower())
     if summary is None:
         message = _("No scanned lead with the domain %(domain)s. Scan it first.")
-        return render(
-            request, "leads/message.html", {"message": message % {"domain": domain}}, status=404
-        )
+        return _not_found(request, message % {"domain": domain})
     pdf = render_summary_pdf(summary, generated_at=timezone.localtime())
     response = HttpResponse(pdf, content_type="application/pdf")
     filename = summary_pdf_filename(summary.domain)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def _not_found(request: HttpRequest, message: str) -> HttpResponse:
+    """A 404 that tells a salesperson, in plain words, what to do instead."""
+    return render(request, "leads/message.html", {"message": message}, status=404)
 
 
 # --- alerts ---------------------------------------------------------------------------------
