@@ -432,6 +432,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The sales summary's risk level and urgency use the same three words.
+    "ENUM_NAME_OVERRIDES": {"LevelEnum": "leads.api.sales.LEVELS"},
 }
 # Legacy (unversioned) API paths: announced deprecated on this date, removed after the sunset.
 HUNTER_API_LEGACY_DEPRECATED_ON = datetime.date(2025, 11, 16)

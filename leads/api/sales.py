@@ -34,6 +34,10 @@ def _int(nullable: bool = False) -> serializers.IntegerField:
     return serializers.IntegerField(allow_null=nullable)
 
 
+# A risk level and an urgency share these words: one named enum in the schema serves both.
+LEVELS = ("low", "medium", "high")
+
+
 def _texts() -> serializers.ListField:
     return serializers.ListField(child=serializers.CharField())
 
@@ -41,7 +45,7 @@ def _texts() -> serializers.ListField:
 _SecuritySchema = schema_serializer(
     "SalesSecurityReasoning",
     {
-        "risk_level": serializers.ChoiceField(["low", "medium", "high"]),
+        "risk_level": serializers.ChoiceField(LEVELS),
         "summary": _text(),
         "details": _texts(),
         "sales_angle": _text(),
@@ -116,7 +120,7 @@ SalesSummarySchema = schema_serializer(
         "offer_tier": _OfferSchema(),
         "opportunity_potential": serializers.IntegerField(min_value=0, max_value=100),
         "opportunity_rationale": _RationaleSchema(),
-        "urgency": serializers.ChoiceField(["low", "medium", "high"]),
+        "urgency": serializers.ChoiceField(LEVELS),
         "next_step": _NextStepSchema(),
         "metadata": _MetadataSchema(),
     },

@@ -140,4 +140,4 @@ def test_turkish_labels_render_with_their_own_letters() -> None:
         text = _text(render_summary_pdf(SUMMARY, generated_at=GENERATED_AT))
     assert "Alan Adı Hesap Özeti" in text
     assert "Güvenlik Durumu" in text
-    assert "Şirket: " + TURKISH_NAME in text
+    assert "Firma: " + TURKISH_NAME in text
