@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any, Self
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
@@ -188,7 +189,6 @@ def company_accepts_mail(*, domain: str) -> bool | None:
 
 # --- sales pages: dashboard, lead detail, alerts ------------------------------------------
 
-HIGH_PRIORITY_SCORE = 70  # a Migration lead at or above this score is "high priority"
 SCANS_CHART_DAYS = 14
 DETAIL_HISTORY_ROWS = 20  # history and alert rows shown on a lead page, newest first
 
@@ -200,20 +200,18 @@ def lead_data_version() -> str:
 
 
 def dashboard_kpis() -> dict[str, Any]:
-    """Totals over scanned leads (a score exists), plus how many domains were scanned today."""
-    scored = LeadScore.objects.filter(score__isnull=False)
-    migration = Q(segment=Segment.MIGRATION)
-    totals = scored.aggregate(
-        total_leads=Count("id"),
-        migration_leads=Count("id", filter=migration),
-        high_priority=Count("id", filter=migration & Q(score__gte=HIGH_PRIORITY_SCORE)),
-        avg_score=Avg("score"),
-        max_score=Max("score"),
-    )
+    """The dashboard cards: the API's figures over scanned leads, plus domains scanned today.
+
+    High priority follows HUNTER_HIGH_PRIORITY_SCORE, as the API's dashboard does.
+    """
+    stats = dashboard_stats(high_priority_score=settings.HUNTER_HIGH_PRIORITY_SCORE)
     start_of_today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
-    totals["scans_today"] = DomainSignals.objects.filter(scanned_at__gte=start_of_today).count()
-    totals["avg_score"] = round(float(totals["avg_score"] or 0.0), 1)
-    return totals
+    return {
+        **stats,
+        "migration_leads": stats["migration"],
+        "avg_score": round(stats["avg_score"], 1),
+        "scans_today": DomainSignals.objects.filter(scanned_at__gte=start_of_today).count(),
+    }
 
 
 def dashboard_charts() -> dict[str, list[tuple[str, int]]]:

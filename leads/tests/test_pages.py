@@ -83,6 +83,16 @@ def test_every_lead_page_asks_an_anonymous_visitor_to_sign_in(client, path):
 # --- dashboard ----------------------------------------------------------------------------
 
 
+def test_the_dashboards_high_priority_threshold_is_the_apis_setting(sales_client, settings):
+    settings.HUNTER_HIGH_PRIORITY_SCORE = 60
+    _lead("a.com", score=85)
+    _lead("b.com", score=65, category="P1", provider="Hosting")
+
+    kpis = sales_client.get(reverse("leads:dashboard")).context["kpis"]
+
+    assert kpis["high_priority"] == 2
+
+
 def test_dashboard_shows_the_kpis_over_scanned_leads(sales_client):
     _lead("a.com", score=85)
     _lead("b.com", score=65, category="P1", provider="Hosting")
