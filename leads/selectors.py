@@ -140,20 +140,6 @@ def dashboard_stats(*, high_priority_score: int) -> dict[str, Any]:
     return figures
 
 
-def alerts_list(
-    *, domain: str = "", alert_type: str = "", status: str = "", limit: int = 100
-) -> list[Alert]:
-    """Alerts newest first, optionally for one domain, type or status, at most ``limit``."""
-    alerts = Alert.objects.select_related("company").order_by("-created_at", "-id")
-    if domain:
-        alerts = alerts.filter(company__domain=domain)
-    if alert_type:
-        alerts = alerts.filter(alert_type=alert_type)
-    if status:
-        alerts = alerts.filter(status=status)
-    return list(alerts[:limit])
-
-
 def alert_configs_of(*, user_id: int) -> QuerySet[AlertConfig]:
     """One user's alert configurations."""
     return AlertConfig.objects.filter(user_id=user_id).order_by("alert_type", "notification_method")
@@ -271,6 +257,13 @@ def lead_detail_get(*, domain: str) -> Company | None:
     )
 
 
-def alert_list() -> QuerySet[Alert]:
-    """Every alert, newest first, with its company joined."""
-    return Alert.objects.select_related("company").order_by("-created_at", "-id")
+def alert_list(*, domain: str = "", alert_type: str = "", status: str = "") -> QuerySet[Alert]:
+    """Alerts newest first with their company joined, optionally of one domain, type or status."""
+    alerts = Alert.objects.select_related("company").order_by("-created_at", "-id")
+    if domain:
+        alerts = alerts.filter(company__domain=domain)
+    if alert_type:
+        alerts = alerts.filter(alert_type=alert_type)
+    if status:
+        alerts = alerts.filter(status=status)
+    return alerts

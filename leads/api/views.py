@@ -248,7 +248,10 @@ class AlertListView(APIView):
     def get(self, request: Request) -> Response:
         query = AlertQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        return Response([alert_record(a) for a in selectors.alerts_list(**query.validated_data)])
+        filters = dict(query.validated_data)
+        limit = filters.pop("limit")
+        alerts = selectors.alert_list(**filters)[:limit]
+        return Response([alert_record(alert) for alert in alerts])
 
 
 class AlertConfigView(APIView):
