@@ -419,6 +419,8 @@ REST_FRAMEWORK = {
     # `format` is the export's own parameter (csv/xlsx), not a renderer switch.
     "URL_FORMAT_OVERRIDE": None,
 }
+# The API version the schema, / and /support announce.
+HUNTER_API_VERSION = "1.0.0"
 SPECTACULAR_SETTINGS = {
     "TITLE": "Hunter API",
     "DESCRIPTION": (
@@ -426,7 +428,7 @@ SPECTACULAR_SETTINGS = {
         "deprecated, at the same path without the prefix. Authenticate with an API key "
         "(X-API-Key header or 'Authorization: Api-Key <key>') or a signed-in session."
     ),
-    "VERSION": "1.0.0",
+    "VERSION": HUNTER_API_VERSION,
     "SERVE_PERMISSIONS": ["hunter.api.permissions.KeyOrSession"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

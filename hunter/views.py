@@ -16,7 +16,7 @@ JSON = "application/json"
 
 
 def api_version() -> str:
-    return str(settings.SPECTACULAR_SETTINGS["VERSION"])
+    return str(settings.HUNTER_API_VERSION)
 
 
 def home(request: HttpRequest) -> HttpResponse:
