@@ -86,6 +86,7 @@ def seed(count: int) -> None:
     """Exactly ``count`` scored leads (reused between runs when the count matches)."""
     from django.db import connection
 
+    from bench.bulk_scan import settle_tables
     from leads.models import Company, DomainSignals, LeadScore
     from leads.priority import priority_score
 
@@ -134,8 +135,7 @@ def seed(count: int) -> None:
         Company.objects.bulk_update(companies, ["provider"])
         DomainSignals.objects.bulk_create(signals)
         LeadScore.objects.bulk_create(scores)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    settle_tables()
 
 
 def api_keys() -> list[str]:

@@ -27,7 +27,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.bulk_scan import bench_database_url, empty_tables, setup_django  # noqa: E402
+from bench.bulk_scan import (  # noqa: E402
+    bench_database_url,
+    empty_tables,
+    settle_tables,
+    setup_django,
+)
 
 BATCH = 5_000
 # (segment, provider, P-category, score range): the mix of a real lead base.
@@ -45,7 +50,6 @@ PROFILES = [
 
 def seed(count: int) -> str:
     """``count`` scanned leads with signals and score, a few alerts; returns one domain."""
-    from django.db import connection
 
     from leads.models import Alert, Company, DomainSignals, LeadScore
 
@@ -67,8 +71,7 @@ def seed(count: int) -> str:
             Alert(company=company, alert_type="mx_changed", alert_message="MX changed")
             for company in companies[:20]
         )
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")  # as autovacuum would have, before anyone reads a large table
+    settle_tables()
     return "lead000000.com.tr"
 
 

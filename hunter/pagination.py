@@ -8,6 +8,18 @@ from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import QuerySet
 
 
+def page_keys(queryset: QuerySet[Any], start: int, stop: int) -> list[Any]:
+    """Primary keys of the rows ``start`` to ``stop`` of ``queryset``, in its order.
+
+    A queryset that knows a cheaper way to read them (a ``page_keys`` method, as the lead
+    list's has) is asked; any other slices its own primary keys.
+    """
+    own_way = getattr(queryset, "page_keys", None)
+    if callable(own_way):
+        return list(own_way(start, stop))
+    return list(queryset.values_list("pk", flat=True)[start:stop])
+
+
 class ClampingPaginator(Paginator):
     """A page past the end shows the last page; zero, negative or non-numbers show the first.
 
@@ -46,6 +58,6 @@ class IdFirstPaginator(ClampingPaginator):
         if top + self.orphans >= self.count:
             top = self.count
         queryset: QuerySet[Any] = self.object_list  # type: ignore[assignment]
-        ids = list(queryset.values_list("pk", flat=True)[bottom:top])
+        ids = page_keys(queryset, bottom, top)
         rows = {row.pk: row for row in queryset.filter(pk__in=ids)}
         return Page([rows[pk] for pk in ids if pk in rows], number, self)

@@ -12,13 +12,13 @@ import django_filters
 from django import forms
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, QuerySet
 from django.db.models.expressions import OrderBy
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from leads.choices import PriorityCategory, Provider, Segment
-from leads.models import Company, LeadScore
+from leads.models import Company, LeadScore, company_search_text
 
 # Filters of these names only order the rows; they never narrow them.
 _ORDERING_FILTERS = frozenset({"sort_by", "sort_order"})
@@ -33,6 +33,19 @@ SORT_FIELDS: dict[str, str] = {
     "provider": "provider",
     "scanned_at": "signals__scanned_at",
 }
+# Columns every listed (scored) lead has: they sort without a NULLS clause, so the plain
+# ``score DESC`` index serves a sort by score (PostgreSQL's DESC puts NULLs first).
+_NEVER_NULL_IN_LIST = frozenset({"readiness_score", "priority_score"})
+# The default order, as LeadScore columns: the stored priority, then score, then a unique key
+# (the key column itself: ordering by "company" would sort by the company's own ordering).
+_DEFAULT_ORDER = ("priority_score", "-score", "company_id")
+
+
+def _default_order(prefix: str = "") -> list[str]:
+    """The default order's terms, their columns reached through ``prefix``."""
+    return [
+        f"-{prefix}{name[1:]}" if name.startswith("-") else prefix + name for name in _DEFAULT_ORDER
+    ]
 
 
 class IntegerFilter(django_filters.NumberFilter):
@@ -121,11 +134,7 @@ class LeadFilterSet(django_filters.FilterSet):
         text = value.strip()
         if not text:
             return queryset
-        return queryset.filter(
-            Q(domain__icontains=text)
-            | Q(canonical_name__icontains=text)
-            | Q(provider__icontains=text)
-        )
+        return queryset.alias(search_text=company_search_text()).filter(search_text__icontains=text)
 
     def score_rows(self, scored: QuerySet[LeadScore]) -> QuerySet[LeadScore] | None:
         """``scored`` narrowed by the active filters, or None when one needs the company row.
@@ -150,20 +159,27 @@ class LeadFilterSet(django_filters.FilterSet):
             *self._ordering(filtered, data.get("sort_by"), data.get("sort_order"))
         )
 
-    def _ordering(
-        self, queryset: QuerySet[Company], sort_by: str | None, sort_order: str | None
-    ) -> list[OrderBy]:
-        """ORDER BY terms; a unique key last, so pages never overlap or skip a row.
+    def score_ordering(self) -> list[str] | None:
+        """The list's order over LeadScore alone, or None when it sorts on a company column.
 
         The default order is exactly the LeadScore index on (priority_score, -score, company)
-        (and its segment variant), so a page is an index scan, not a sort of every lead.
+        (and its segment variant): with ``score_rows`` it reads a page's keys from that index
+        alone, so page 2,000 walks a narrow index instead of joining every lead before it.
         """
+        if self.form.cleaned_data.get("sort_by") in SORT_FIELDS:
+            return None
+        return _default_order()
+
+    def _ordering(
+        self, queryset: QuerySet[Company], sort_by: str | None, sort_order: str | None
+    ) -> list[str | OrderBy]:
+        """ORDER BY terms; a unique key last, so pages never overlap or skip a row."""
         if sort_by not in SORT_FIELDS:
-            return [
-                F("score__priority_score").asc(),
-                F("score__score").desc(),
-                F("score__company").asc(),
-            ]
+            return list(_default_order(_SCORE))
         key = F(SORT_FIELDS[sort_by])
-        term = key.desc(nulls_last=True) if sort_order == "desc" else key.asc(nulls_last=True)
+        descending = sort_order == "desc"
+        if sort_by in _NEVER_NULL_IN_LIST:
+            term = key.desc() if descending else key.asc()
+        else:
+            term = key.desc(nulls_last=True) if descending else key.asc(nulls_last=True)
         return [term, F("domain").asc()] if sort_by != "domain" else [term]

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models import Q, Value
+from django.db.models.functions import Concat, Lower
 from django.utils import timezone
 
 from leads.choices import (
@@ -56,6 +56,18 @@ def _scan_token_field() -> models.UUIDField:
         editable=False,
         help_text="UUID of the scan (job) that wrote this row; NULL for one-off writes.",
     )
+
+
+def company_search_text() -> Concat:
+    """What the lead list's search matches: domain, company name and provider in one text.
+
+    One expression, so one trigram index serves the case-insensitive substring search on all
+    three (a search for "lead0999" in 100,000 leads reads the index, not every row). A line
+    break separates the parts: a search box cannot type one, so no match spans two columns.
+    The index (PostgreSQL only, created by migration 0009) is built on the SQL this
+    expression compiles to: change one, rebuild the other (``test_indexes`` notices).
+    """
+    return Concat("domain", Value("\n"), "canonical_name", Value("\n"), "provider")
 
 
 class Company(models.Model):

@@ -41,17 +41,26 @@ def lead_scan_snapshot(*, domain: str) -> Snapshot | None:
 
 
 class LeadQuerySet(QuerySet[Company]):
-    """Companies whose ``count()`` may come from LeadScore alone (set by ``lead_list``).
+    """Companies that may count and page through LeadScore alone (set by ``lead_list``).
 
-    The cheap count survives only clones that keep the same rows (column choice and
-    ordering); any other derived queryset counts itself.
+    When every active filter is a LeadScore column, ``count()`` counts LeadScore rows and,
+    in the default order, ``page_keys()`` reads a page's keys from LeadScore's order index:
+    neither joins the company table. Both shortcuts survive only clones that keep the same
+    rows; ``order_by`` keeps the count but drops the keys' order, and any other derived
+    queryset counts and pages itself.
     """
 
     _score_rows: QuerySet[LeadScore] | None = None
+    _ordered_score_rows: QuerySet[LeadScore] | None = None
 
-    def counting(self, score_rows: QuerySet[LeadScore] | None) -> Self:
+    def through_scores(
+        self, score_rows: QuerySet[LeadScore] | None, ordering: Sequence[str] | None
+    ) -> Self:
+        """These companies, counted by ``score_rows`` and paged by them in ``ordering``."""
         clone = self.all()
         clone._score_rows = score_rows
+        if score_rows is not None and ordering is not None:
+            clone._ordered_score_rows = score_rows.order_by(*ordering)
         return clone
 
     def count(self) -> int:
@@ -59,22 +68,31 @@ class LeadQuerySet(QuerySet[Company]):
             return self._score_rows.count()
         return super().count()
 
-    def _same_rows(self, clone: Self) -> Self:
-        clone._score_rows = self._score_rows
-        return clone
+    def page_keys(self, start: int, stop: int) -> list[int]:
+        """Primary keys of the rows ``start`` to ``stop`` in this queryset's order."""
+        if self._ordered_score_rows is not None:
+            # A lead's key is its score row's company key (a one-to-one).
+            by_score = self._ordered_score_rows.values_list("company_id", flat=True)
+            return list(by_score[start:stop])
+        return list(self.values_list("pk", flat=True)[start:stop])
 
     def only(self, *fields: str) -> Self:
-        return self._same_rows(super().only(*fields))
+        clone = super().only(*fields)
+        clone._score_rows = self._score_rows
+        clone._ordered_score_rows = self._ordered_score_rows
+        return clone
 
     def order_by(self, *field_names: Any) -> Self:
-        return self._same_rows(super().order_by(*field_names))
+        clone = super().order_by(*field_names)
+        clone._score_rows = self._score_rows
+        return clone
 
 
 def lead_list(
     *,
     filters: Mapping[str, Any] | None = None,
     user: AbstractBaseUser | AnonymousUser | None = None,
-) -> QuerySet[Company]:
+) -> LeadQuerySet:
     """Scanned leads (companies with a score) with signals and score joined in ONE query.
 
     The 1-7 priority is the stored ``score.priority_score``. With ``filters`` (query
@@ -90,7 +108,7 @@ def lead_list(
         raise ValidationError({name: list(errors) for name, errors in filterset.errors.items()})
     # Every LeadScore row has its company (a cascading one-to-one), so the counts agree.
     score_rows = filterset.score_rows(LeadScore.objects.filter(score__isnull=False))
-    return filterset.qs.counting(score_rows)
+    return filterset.qs.through_scores(score_rows, filterset.score_ordering())
 
 
 def company_get(*, domain: str) -> Company | None:

@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
@@ -124,7 +125,7 @@ def lead_list_page(request: HttpRequest, segment_slug: str = "") -> HttpResponse
     filterset = LeadFilterSet(params, queryset=Company.objects.none(), user=request.user)
     _adapt_form(filterset.form, fixed_segment=segment is not None)
     try:
-        leads = lead_list(filters=params, user=request.user)
+        leads: QuerySet[Company] = lead_list(filters=params, user=request.user)
     except ValidationError:  # the form shows each field's error; the list stays empty
         leads = Company.objects.none()
     page = IdFirstPaginator(leads, LEADS_PER_PAGE).page(request.GET.get("page", 1))

@@ -3,7 +3,8 @@
 ``{<items>, total, page, page_size, total_pages}`` in three queries whatever the page size:
 a COUNT, the primary keys of the page (LIMIT/OFFSET), then the rows of those keys. Sorting
 only the narrow key rows keeps a deep page (offset 30,000) cheap: sorting whole joined rows
-would spill to disk. A page past the end is an empty list, not an error.
+would spill to disk, and the lead list reads its keys from one index (``page_keys``). A page
+past the end is an empty list, not an error.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 from rest_framework import serializers
+
+from hunter.pagination import page_keys
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -57,6 +60,6 @@ def paginate(queryset: QuerySet[Any], params: Any) -> Page:
     offset = (page - 1) * size
     if offset >= total:
         return Page([], total, page, size)
-    keys = list(queryset.values_list("pk", flat=True)[offset : offset + size])
+    keys = page_keys(queryset, offset, offset + size)
     by_key = {row.pk: row for row in queryset.order_by().filter(pk__in=keys)}
     return Page([by_key[key] for key in keys if key in by_key], total, page, size)

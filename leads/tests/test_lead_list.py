@@ -221,3 +221,58 @@ def test_counting_a_filter_on_the_company_joins_it_and_stays_exact(
     with django_assert_num_queries(1) as captured:
         assert leads.count() == 1
     assert "leads_company" in captured.captured_queries[0]["sql"]
+
+
+def _keys_in_pages(leads: Any, size: int) -> list[int]:
+    total = leads.count()
+    return [key for start in range(0, total, size) for key in leads.page_keys(start, start + size)]
+
+
+def test_a_default_ordered_page_reads_its_keys_from_the_score_table_alone(
+    django_assert_num_queries: Any,
+) -> None:
+    for n in range(7):
+        _lead(f"lead-{n}.com", score=50 + n % 3)  # ties on score: the key decides
+    leads = lead_list(filters={"segment": "Migration"})
+    with django_assert_num_queries(1) as captured:
+        keys = leads.page_keys(2, 5)
+    assert "leads_company" not in captured.captured_queries[0]["sql"]
+    assert keys == [lead.pk for lead in leads][2:5]
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"segment": "Migration", "min_score": "55"},
+        {"provider": "Google"},  # a company column: the keys come from the joined query
+        {"sort_by": "readiness_score", "sort_order": "desc"},
+        {"sort_by": "domain"},
+    ],
+)
+def test_pages_of_keys_follow_the_list_order_without_overlap_or_gap(
+    filters: dict[str, str],
+) -> None:
+    for n in range(11):
+        _lead(
+            f"lead-{n:02}.com",
+            segment=["Migration", "Cold"][n % 2],
+            score=50 + n % 4,
+            provider=["Google", "Zoho"][n % 3 == 0],
+        )
+    leads = lead_list(filters=filters)
+    assert _keys_in_pages(leads, 3) == [lead.pk for lead in leads]
+
+
+def test_a_reordered_lead_list_pages_in_its_new_order() -> None:
+    _lead("b.com", score=90)
+    _lead("a.com", score=70)
+    leads = lead_list().order_by("domain")
+    assert leads.page_keys(0, 2) == [lead.pk for lead in leads]
+
+
+def test_search_does_not_match_across_two_columns() -> None:
+    _lead("acme.com.tr", canonical_name="Tekstil", provider="Zoho")
+    assert _domains({"search": "com.tr"}) == ["acme.com.tr"]
+    assert _domains({"search": "trtekstil"}) == []
+    assert _domains({"search": "tr tekstil"}) == []
