@@ -39,7 +39,7 @@ def bare_leads(request: HttpRequest) -> HttpResponse:
         Company.objects.filter(
             score__score__isnull=False, score__segment=request.GET.get("segment", "")
         )
-        .order_by("score__priority_score", "-score__score", "score__company")
+        .order_by("score__priority_score", "-score__score", "score__company_id")
         .values(*VALUES)[offset : offset + PAGE_SIZE]
     )
     return HttpResponse(orjson.dumps({"leads": list(rows)}), content_type="application/json")

@@ -1,12 +1,14 @@
 """REST API latency under load: the lead list (first and deep page), a lead, and the floor.
 
-    python bench/api_latency.py [--leads 100000] [--duration 10] [--connections 16]
+    python bench/api_latency.py [--leads 100000] [--duration 10] [--connections 16] [--rounds 3]
 
 Seeds N scored leads in its own PostgreSQL database (DATABASE_URL's name + "_apibench";
 DATABASE_URL unset = the local PostgreSQL of the test settings), starts Hunter under
 gunicorn (hunter/gunicorn.conf.py) and drives it with wrk (Debian package ``wrk``) at 16
 connections, each request signed with one of a few API keys (so the per-key limit is
-exercised, not hit). In the same run it measures:
+exercised, not hit), with worker recycling off (a recycle's start-up is a one-off stall that
+would land in whichever URL is running). Every URL runs ``--rounds`` times, interleaved, and
+each figure is the median of its rounds. In the same run it measures:
 
 * ``/api/v1/leads?segment=Migration`` - page 1 and a deep page (600, or the last one);
 * ``/api/v1/leads/<domain>``;
@@ -29,6 +31,7 @@ import os
 import random
 import re
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -212,6 +215,8 @@ def gunicorn(database_url: str, log_dir: Path) -> Iterator[str]:
         "DATABASE_URL": database_url,
         "HUNTER_BIND": f"127.0.0.1:{port}",
         "LOG_LEVEL": "WARNING",
+        # A recycled worker's start-up would land in whichever URL is being measured.
+        "HUNTER_WEB_MAX_REQUESTS": "0",
     }
     command = [sys.executable, "-m", "gunicorn", "--config", "hunter/gunicorn.conf.py"]
     with open(log_dir / "gunicorn.log", "wb") as log:
@@ -280,6 +285,9 @@ def main() -> None:
     parser.add_argument("--leads", type=int, default=100_000)
     parser.add_argument("--duration", type=int, default=10, help="seconds per URL")
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="runs of every URL, interleaved; medians reported"
+    )
     args = parser.parse_args()
     database_url = bench_database_url(os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
     setup_django(database_url)
@@ -295,16 +303,29 @@ def main() -> None:
         "deep": f"/api/v1/leads?segment=Migration&page={page}",
         "detail": "/api/v1/leads/lead1.com.tr",
         "bare": "/bench/bare-leads?segment=Migration",
-        "bare_deep": f"/bench/bare-leads?segment=Migration&page={page}",
     }
+    # Seconds a request: its backlog would still be running when the next URL starts, so it
+    # runs once, last.
+    bare_deep = f"/bench/bare-leads?segment=Migration&page={page}"
     with tempfile.TemporaryDirectory() as tmp, gunicorn(database_url, Path(tmp)) as base:
         script = Path(tmp) / "keys.lua"
         script.write_text(WRK_SCRIPT % ", ".join(f'"{s}"' for s in secrets))
-        runs = {}
-        for name, path in urls.items():
+        for path in urls.values():
             wrk(base + path, script, 2, args.connections)  # warm up
-            runs[name] = wrk(base + path, script, args.duration, args.connections)
+        rounds: dict[str, list[dict[str, float]]] = {name: [] for name in urls}
+        for _ in range(args.rounds):  # interleaved, so a noisy minute spreads over every URL
+            for name, path in urls.items():
+                rounds[name].append(wrk(base + path, script, args.duration, args.connections))
+        runs = {name: _medians(measured) for name, measured in rounds.items()}
+        runs["bare_deep"] = wrk(base + bare_deep, script, args.duration, args.connections)
     report(figures, runs, page)
+
+
+def _medians(runs: list[dict[str, float]]) -> dict[str, float]:
+    """Each figure's median over the rounds (errors: their sum)."""
+    figures = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+    figures["errors"] = sum(run["errors"] for run in runs)
+    return figures
 
 
 def report(figures: dict[str, Any], runs: dict[str, dict[str, float]], page: int) -> None:

@@ -28,9 +28,10 @@ errorlog = "-"
 # gunicorn's control socket sits at one per-user path, so two Hunters on one machine (or a
 # test run beside `make run`) would fight over it; nothing here uses it.
 control_socket_disable = True
-# Recycle workers now and then so a slow leak cannot grow without bound.
-max_requests = 1000
-max_requests_jitter = 100
+# Recycle workers now and then so a slow leak cannot grow without bound (0: never). Each
+# recycle costs a Django start-up, seen as a slow request; the benchmarks turn it off.
+max_requests = env_int("HUNTER_WEB_MAX_REQUESTS", 1000, minimum=0, maximum=10_000_000)
+max_requests_jitter = max_requests // 10
 
 
 def child_exit(server: Any, worker: Any) -> None:
