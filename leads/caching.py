@@ -1,13 +1,15 @@
 """Cache keys, lifetimes and invalidation of the lead pages' aggregates, in one place.
 
-The dashboard's aggregates scan every lead, so they are cached. The key carries a data
-version (the time of the latest stored scan, one indexed read): any scan makes the next view
-compute afresh, without writers knowing about the cache. Changes that are not scans (an admin
-edit, a deletion) show within ``DASHBOARD_TTL`` seconds.
+The dashboard's aggregates and the lead list's totals scan many leads, so they are cached.
+The key carries a data version (the time of the latest stored scan, one indexed read): any
+scan makes the next view compute afresh, without writers knowing about the cache. Changes
+that are not scans (an admin edit, a deletion, a rescore after a rule change) show within
+``DASHBOARD_TTL`` or ``LEAD_COUNT_TTL`` seconds.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -19,6 +21,7 @@ T = TypeVar("T")
 KEY_VERSION = 1
 DASHBOARD_TTL = 60  # seconds
 DASHBOARD_PARTS = ("kpis", "charts")
+LEAD_COUNT_TTL = 60  # seconds
 
 
 def dashboard_cache_key(part: str, data_version: str) -> str:
@@ -26,6 +29,12 @@ def dashboard_cache_key(part: str, data_version: str) -> str:
     if part not in DASHBOARD_PARTS:
         raise ValueError(f"unknown dashboard aggregate: {part}")
     return f"leads:dashboard:{part}:v{KEY_VERSION}:{data_version}"
+
+
+def lead_count_cache_key(count_query: str, data_version: str) -> str:
+    """The cache key of one lead-list total: the query that counts it, at a data version."""
+    digest = hashlib.blake2b(count_query.encode(), digest_size=16).hexdigest()
+    return f"leads:count:v{KEY_VERSION}:{data_version}:{digest}"
 
 
 def cached(key: str, compute: Callable[[], T], ttl: int = DASHBOARD_TTL) -> T:

@@ -18,7 +18,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from leads.choices import PriorityCategory, Provider, Segment
-from leads.models import Company, LeadScore, company_search_text
+from leads.models import Company, company_search_text
 
 # Filters of these names only order the rows; they never narrow them.
 _ORDERING_FILTERS = frozenset({"sort_by", "sort_order"})
@@ -136,12 +136,14 @@ class LeadFilterSet(django_filters.FilterSet):
             return queryset
         return queryset.alias(search_text=company_search_text()).filter(search_text__icontains=text)
 
-    def score_rows(self, scored: QuerySet[LeadScore]) -> QuerySet[LeadScore] | None:
-        """``scored`` narrowed by the active filters, or None when one needs the company row.
+    def score_lookups(self) -> dict[str, Any] | None:
+        """The active filters as LeadScore lookups, or None when one needs the company row.
 
-        Segment, minimum score and P-category are LeadScore columns, so the list's COUNT can
-        skip the join to Company (a hash join over every lead) when only they are set.
+        Segment, minimum score and P-category are LeadScore columns, so when only they are
+        set the list can count and page through LeadScore alone, skipping the join to
+        Company (a hash join over every lead).
         """
+        lookups: dict[str, Any] = {}
         for name, value in self.form.cleaned_data.items():
             if name in _ORDERING_FILTERS or value in django_filters.constants.EMPTY_VALUES:
                 continue
@@ -149,8 +151,8 @@ class LeadFilterSet(django_filters.FilterSet):
             if active.method is not None or not active.field_name.startswith(_SCORE):
                 return None
             column = active.field_name.removeprefix(_SCORE)
-            scored = scored.filter(**{f"{column}__{active.lookup_expr}": value})
-        return scored
+            lookups[f"{column}__{active.lookup_expr}"] = value
+        return lookups
 
     def filter_queryset(self, queryset: QuerySet[Company]) -> QuerySet[Company]:
         filtered = super().filter_queryset(queryset)
@@ -163,7 +165,7 @@ class LeadFilterSet(django_filters.FilterSet):
         """The list's order over LeadScore alone, or None when it sorts on a company column.
 
         The default order is exactly the LeadScore index on (priority_score, -score, company)
-        (and its segment variant): with ``score_rows`` it reads a page's keys from that index
+        (and its segment variant): with ``score_lookups`` it reads a page's keys from that index
         alone, so page 2,000 walks a narrow index instead of joining every lead before it.
         """
         if self.form.cleaned_data.get("sort_by") in SORT_FIELDS:

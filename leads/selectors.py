@@ -15,6 +15,7 @@ from django.db.models import Avg, Count, Max, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from leads.caching import LEAD_COUNT_TTL, cached, lead_count_cache_key
 from leads.choices import DnsStatus, Segment
 from leads.filtersets import LeadFilterSet
 from leads.models import (
@@ -43,49 +44,57 @@ def lead_scan_snapshot(*, domain: str) -> Snapshot | None:
 class LeadQuerySet(QuerySet[Company]):
     """Companies that may count and page through LeadScore alone (set by ``lead_list``).
 
-    When every active filter is a LeadScore column, ``count()`` counts LeadScore rows and,
-    in the default order, ``page_keys()`` reads a page's keys from LeadScore's order index:
-    neither joins the company table. Both shortcuts survive only clones that keep the same
-    rows; ``order_by`` keeps the count but drops the keys' order, and any other derived
-    queryset counts and pages itself.
+    When every active filter is a LeadScore column, ``count()`` counts LeadScore rows (and
+    caches the total until the next scan) and, in the default order, ``page_keys()`` reads a
+    page's keys from LeadScore's order index: neither joins the company table. Both
+    shortcuts survive only clones that keep the same rows; ``order_by`` keeps the count but
+    drops the keys' order, and any other derived queryset counts and pages itself.
     """
 
-    _score_rows: QuerySet[LeadScore] | None = None
-    _ordered_score_rows: QuerySet[LeadScore] | None = None
+    _score_lookups: dict[str, Any] | None = None
+    _score_order: Sequence[str] | None = None
 
     def through_scores(
-        self, score_rows: QuerySet[LeadScore] | None, ordering: Sequence[str] | None
+        self, lookups: dict[str, Any] | None, ordering: Sequence[str] | None
     ) -> Self:
-        """These companies, counted by ``score_rows`` and paged by them in ``ordering``."""
+        """These companies, as the LeadScore rows matching ``lookups`` in ``ordering``."""
         clone = self.all()
-        clone._score_rows = score_rows
-        if score_rows is not None and ordering is not None:
-            clone._ordered_score_rows = score_rows.order_by(*ordering)
+        clone._score_lookups = lookups
+        clone._score_order = ordering
         return clone
 
     def count(self) -> int:
-        if self._score_rows is not None and self._result_cache is None:
-            return self._score_rows.count()
-        return super().count()
+        lookups = self._score_lookups
+        if lookups is None or self._result_cache is not None:
+            return super().count()
+        # Counting one segment reads tens of thousands of index entries on every page of
+        # the list; the total changes only when a scan writes, which moves the data version.
+        key = lead_count_cache_key(repr(sorted(lookups.items())), lead_data_version())
+        return cached(key, _scored(lookups).count, ttl=LEAD_COUNT_TTL)
 
-    def page_keys(self, start: int, stop: int) -> list[int]:
-        """Primary keys of the rows ``start`` to ``stop`` in this queryset's order."""
-        if self._ordered_score_rows is not None:
+    def page_keys(self, start: int, stop: int) -> QuerySet[Any]:
+        """The primary keys of rows ``start`` to ``stop`` in this order, as a subquery."""
+        if self._score_lookups is not None and self._score_order is not None:
             # A lead's key is its score row's company key (a one-to-one).
-            by_score = self._ordered_score_rows.values_list("company_id", flat=True)
-            return list(by_score[start:stop])
-        return list(self.values_list("pk", flat=True)[start:stop])
+            by_score = _scored(self._score_lookups).order_by(*self._score_order)
+            return by_score.values_list("company_id", flat=True)[start:stop]
+        return self.values_list("pk", flat=True)[start:stop]
 
     def only(self, *fields: str) -> Self:
         clone = super().only(*fields)
-        clone._score_rows = self._score_rows
-        clone._ordered_score_rows = self._ordered_score_rows
+        clone._score_lookups = self._score_lookups
+        clone._score_order = self._score_order
         return clone
 
     def order_by(self, *field_names: Any) -> Self:
         clone = super().order_by(*field_names)
-        clone._score_rows = self._score_rows
+        clone._score_lookups = self._score_lookups
         return clone
+
+
+def _scored(lookups: dict[str, Any]) -> QuerySet[LeadScore]:
+    # Every LeadScore row has its company (a cascading one-to-one), so the counts agree.
+    return LeadScore.objects.filter(score__isnull=False, **lookups)
 
 
 def lead_list(
@@ -106,9 +115,7 @@ def lead_list(
     filterset = LeadFilterSet(filters or {}, queryset=leads, user=user)
     if not filterset.is_valid():
         raise ValidationError({name: list(errors) for name, errors in filterset.errors.items()})
-    # Every LeadScore row has its company (a cascading one-to-one), so the counts agree.
-    score_rows = filterset.score_rows(LeadScore.objects.filter(score__isnull=False))
-    return filterset.qs.through_scores(score_rows, filterset.score_ordering())
+    return filterset.qs.through_scores(filterset.score_lookups(), filterset.score_ordering())
 
 
 def company_get(*, domain: str) -> Company | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from leads.api.fields import LEAD_FIELDS, lead_row
+from leads.api.fields import LEAD_FIELDS, model_reader
 from leads.models import Company
 
 _GROUPS = {"signal": "signal_points", "risk": "risk_points"}
@@ -58,6 +58,6 @@ def score_breakdown_record(company: Company) -> dict[str, Any]:
         "total_score": score.score,
         "ip_enrichment": None,  # IP enrichment is not collected yet
     }
-    row = lead_row(company)
-    record.update({key: LEAD_FIELDS[key].get(row) for key in _LEAD_KEYS})
+    read = model_reader(company)
+    record.update({key: LEAD_FIELDS[key].get(read) for key in _LEAD_KEYS})
     return record

@@ -7,35 +7,52 @@ builds the OpenAPI serializer, so the schema cannot drift from what is sent.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 from rest_framework import serializers
 
 from leads.choices import DnsStatus, RegistrationStatus
 from leads.models import Company, DomainSignals, LeadScore
 
+Read = Callable[[str], Any]
+"""A lead's stored value by column path (``domain``, ``signals__spf``, ``score__segment``).
 
-class LeadRow(NamedTuple):
-    """A lead's three rows, looked up once per lead rather than once per field."""
-
-    company: Company
-    signals: DomainSignals | None
-    score: LeadScore | None
+None when the lead has no such related row. The same fields read a company with its rows
+selected (detail, scan results) or one ``values()`` row of the list, which skips building
+three model instances per lead.
+"""
 
 
 @dataclass(frozen=True)
 class LeadField:
-    """One response field: how to read it from a lead, and its type for the schema."""
+    """One response field: the columns it reads, how it reads them, its type for the schema."""
 
-    get: Callable[[LeadRow], Any]
+    columns: tuple[str, ...]
+    get: Callable[[Read], Any]
     schema: serializers.Field
 
 
-def lead_row(company: Company) -> LeadRow:
-    """The company with its signals and score (None when missing), as the getters read them."""
-    return LeadRow(company, _signals(company), _score(company))
+def column(
+    path: str, schema: serializers.Field, convert: Callable[[Any], Any] | None = None
+) -> LeadField:
+    """A field that is one stored column, converted for old clients when needed."""
+    if convert is None:
+        return LeadField((path,), lambda read: read(path), schema)
+    return LeadField((path,), lambda read: convert(read(path)), schema)
+
+
+def model_reader(company: Company) -> Read:
+    """Reads a company and the signals and score rows selected with it."""
+    rows: dict[str, Any] = {"": company, "signals": _signals(company), "score": _score(company)}
+
+    def read(path: str) -> Any:
+        relation, _, name = path.rpartition("__")
+        row = rows[relation]
+        return getattr(row, name) if row is not None else None
+
+    return read
 
 
 def _signals(company: Company) -> DomainSignals | None:
@@ -56,38 +73,25 @@ def _text_or_none(value: str | None) -> str | None:
     return value or None
 
 
-def legacy_scan_status(signals: DomainSignals | None) -> str:
+def _listed(value: list[Any] | None) -> list[Any]:
+    return list(value or [])
+
+
+def legacy_scan_status(status: str | None, registration_status: str | None) -> str:
     """The old single ``scan_status`` word, from the two statuses stored today."""
-    if signals is None or signals.status == DnsStatus.PENDING:
+    if status is None or status == DnsStatus.PENDING:
         return "pending"
-    if signals.status == DnsStatus.INVALID:
+    if status == DnsStatus.INVALID:
         return "invalid_domain"
-    if signals.status == DnsStatus.UNRESOLVED:
+    if status == DnsStatus.UNRESOLVED:
         return "dns_timeout"
-    if signals.registration_status == RegistrationStatus.UNKNOWN:
+    if registration_status == RegistrationStatus.UNKNOWN:
         return "whois_failed"
     return "success"
 
 
-def _from_signals(
-    name: str, convert: Callable[[Any], Any] = lambda v: v
-) -> Callable[[LeadRow], Any]:
-    def get(row: LeadRow) -> Any:
-        return convert(getattr(row.signals, name)) if row.signals is not None else None
-
-    return get
-
-
-def _from_score(name: str, convert: Callable[[Any], Any] = lambda v: v) -> Callable[[LeadRow], Any]:
-    def get(row: LeadRow) -> Any:
-        return convert(getattr(row.score, name)) if row.score is not None else None
-
-    return get
-
-
-def _priority(row: LeadRow) -> int:
+def _priority(stored: int | None) -> int:
     # Unscored rows store no priority; they rank last, as the engine's fallback does.
-    stored = row.score.priority_score if row.score is not None else None
     return stored if stored is not None else 7
 
 
@@ -100,81 +104,99 @@ def _nullable(field: type[serializers.Field], **kwargs: Any) -> serializers.Fiel
 
 
 _STR = serializers.CharField
+
+
+# Schema types: a new instance per field (DRF orders a serializer's fields by creation).
+def _text() -> serializers.Field:
+    return _nullable(_STR)
+
+
+def _int() -> serializers.Field:
+    return _nullable(serializers.IntegerField)
+
+
+def _bool() -> serializers.Field:
+    return _nullable(serializers.BooleanField)
+
+
+_STATUSES = ("signals__status", "signals__registration_status")
 LEAD_FIELDS: dict[str, LeadField] = {
-    "company_id": LeadField(lambda r: r.company.pk, serializers.IntegerField()),
-    "canonical_name": LeadField(lambda r: r.company.canonical_name, _STR()),
-    "domain": LeadField(lambda r: r.company.domain, _STR()),
-    "provider": LeadField(lambda r: _text_or_none(r.company.provider), _nullable(_STR)),
-    "tenant_size": LeadField(lambda r: _text_or_none(r.company.tenant_size), _nullable(_STR)),
-    "local_provider": LeadField(_from_signals("local_provider", _text_or_none), _nullable(_STR)),
-    "country": LeadField(lambda r: _text_or_none(r.company.country), _nullable(_STR)),
-    "contact_emails": LeadField(
-        lambda r: list(r.company.contact_emails or []),
+    "company_id": column("id", serializers.IntegerField()),
+    "canonical_name": column("canonical_name", _STR()),
+    "domain": column("domain", _STR()),
+    "provider": column("provider", _text(), _text_or_none),
+    "tenant_size": column("tenant_size", _text(), _text_or_none),
+    "local_provider": column("signals__local_provider", _text(), _text_or_none),
+    "country": column("country", _text(), _text_or_none),
+    "contact_emails": column(
+        "contact_emails",
         serializers.ListField(child=serializers.EmailField(), allow_null=True),
+        _listed,
     ),
-    "contact_quality_score": LeadField(
-        lambda r: r.company.contact_quality_score, _nullable(serializers.IntegerField)
+    "contact_quality_score": column("contact_quality_score", _int()),
+    "linkedin_pattern": column("linkedin_pattern", _text(), _text_or_none),
+    "spf": column("signals__spf", _bool()),
+    "dkim": column("signals__dkim", _bool()),
+    "dmarc_policy": column("signals__dmarc_policy", _text(), _text_or_none),
+    "dmarc_coverage": column("signals__dmarc_coverage", _int()),
+    "mx_root": column("signals__mx_root", _text(), _text_or_none),
+    "registrar": column("signals__registrar", _text(), _text_or_none),
+    "expires_at": column("signals__expires_at", _nullable(serializers.DateField), _iso),
+    "nameservers": column(
+        "signals__nameservers", serializers.ListField(child=_STR(), allow_null=True), _listed
     ),
-    "linkedin_pattern": LeadField(
-        lambda r: _text_or_none(r.company.linkedin_pattern), _nullable(_STR)
+    "scan_status": LeadField(
+        _STATUSES, lambda read: legacy_scan_status(*map(read, _STATUSES)), _STR()
     ),
-    "spf": LeadField(_from_signals("spf"), _nullable(serializers.BooleanField)),
-    "dkim": LeadField(_from_signals("dkim"), _nullable(serializers.BooleanField)),
-    "dmarc_policy": LeadField(_from_signals("dmarc_policy", _text_or_none), _nullable(_STR)),
-    "dmarc_coverage": LeadField(
-        _from_signals("dmarc_coverage"), _nullable(serializers.IntegerField)
+    "scanned_at": column("signals__scanned_at", _nullable(serializers.DateTimeField), _iso),
+    "readiness_score": column("score__score", _int()),
+    "segment": column("score__segment", _text()),
+    "reason": column("score__reason", _text(), _text_or_none),
+    "priority_score": column(
+        "score__priority_score", serializers.IntegerField(min_value=1, max_value=7), _priority
     ),
-    "mx_root": LeadField(_from_signals("mx_root", _text_or_none), _nullable(_STR)),
-    "registrar": LeadField(_from_signals("registrar", _text_or_none), _nullable(_STR)),
-    "expires_at": LeadField(_from_signals("expires_at", _iso), _nullable(serializers.DateField)),
-    "nameservers": LeadField(
-        _from_signals("nameservers", lambda v: list(v or [])),
-        serializers.ListField(child=_STR(), allow_null=True),
-    ),
-    "scan_status": LeadField(lambda r: legacy_scan_status(r.signals), _STR()),
-    "scanned_at": LeadField(
-        _from_signals("scanned_at", _iso), _nullable(serializers.DateTimeField)
-    ),
-    "readiness_score": LeadField(_from_score("score"), _nullable(serializers.IntegerField)),
-    "segment": LeadField(_from_score("segment"), _nullable(_STR)),
-    "reason": LeadField(_from_score("reason", _text_or_none), _nullable(_STR)),
-    "priority_score": LeadField(_priority, serializers.IntegerField(min_value=1, max_value=7)),
-    "technical_heat": LeadField(_from_score("technical_heat"), _nullable(_STR)),
-    "commercial_segment": LeadField(_from_score("commercial_segment"), _nullable(_STR)),
-    "commercial_heat": LeadField(_from_score("commercial_heat"), _nullable(_STR)),
-    "priority_category": LeadField(_from_score("priority_category"), _nullable(_STR)),
-    "priority_label": LeadField(_from_score("priority_label", _text_or_none), _nullable(_STR)),
+    "technical_heat": column("score__technical_heat", _text()),
+    "commercial_segment": column("score__commercial_segment", _text()),
+    "commercial_heat": column("score__commercial_heat", _text()),
+    "priority_category": column("score__priority_category", _text()),
+    "priority_label": column("score__priority_label", _text(), _text_or_none),
     # IP enrichment is not collected yet; the field stays for old clients.
-    "infrastructure_summary": LeadField(lambda r: None, _nullable(_STR)),
+    "infrastructure_summary": LeadField((), lambda read: None, _text()),
 }
 
 # The list query does not read contact data; old clients get null there, as before.
 LIST_HIDDEN_FIELDS = frozenset({"contact_emails", "contact_quality_score", "linkedin_pattern"})
 
 
-# The columns the list reads; the list query loads only these (no raw DNS records, evidence,
-# contact data), which is most of its cost on a page of 200 rows.
-LIST_COLUMNS = (
-    "domain", "canonical_name", "provider", "tenant_size", "country",
-    "signals__local_provider", "signals__spf", "signals__dkim", "signals__dmarc_policy",
-    "signals__dmarc_coverage", "signals__mx_root", "signals__registrar",
-    "signals__expires_at", "signals__nameservers", "signals__status",
-    "signals__registration_status", "signals__scanned_at",
-    "score__score", "score__segment", "score__reason", "score__technical_heat",
-    "score__commercial_segment", "score__commercial_heat", "score__priority_category",
-    "score__priority_label", "score__priority_score",
-)  # fmt: skip
+# The columns the list reads, from the fields it shows: no raw DNS records, evidence or
+# contact data, which would be most of its cost on a page of 200 rows.
+LIST_COLUMNS = tuple(
+    dict.fromkeys(
+        path
+        for name, field in LEAD_FIELDS.items()
+        if name not in LIST_HIDDEN_FIELDS
+        for path in field.columns
+    )
+)
+
+
+def _record(read: Read, *, with_contacts: bool) -> dict[str, Any]:
+    if with_contacts:
+        return {name: field.get(read) for name, field in LEAD_FIELDS.items()}
+    return {
+        name: None if name in LIST_HIDDEN_FIELDS else field.get(read)
+        for name, field in LEAD_FIELDS.items()
+    }
 
 
 def lead_record(company: Company, *, with_contacts: bool = True) -> dict[str, Any]:
     """The API form of one lead (company with signals and score selected)."""
-    row = lead_row(company)
-    if with_contacts:
-        return {name: field.get(row) for name, field in LEAD_FIELDS.items()}
-    return {
-        name: None if name in LIST_HIDDEN_FIELDS else field.get(row)
-        for name, field in LEAD_FIELDS.items()
-    }
+    return _record(model_reader(company), with_contacts=with_contacts)
+
+
+def lead_list_record(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The list form of one lead from its ``values(*LIST_COLUMNS)`` row (contacts null)."""
+    return _record(values.__getitem__, with_contacts=False)
 
 
 def schema_serializer(
@@ -207,8 +229,8 @@ SCAN_RESULT_FIELDS = {
 
 def scan_result_record(company: Company) -> dict[str, Any]:
     """The legacy scan-result shape of a stored lead (company with signals and score)."""
-    row = lead_row(company)
-    return {name: LEAD_FIELDS[source].get(row) for name, source in SCAN_RESULT_FIELDS.items()}
+    read = model_reader(company)
+    return {name: LEAD_FIELDS[source].get(read) for name, source in SCAN_RESULT_FIELDS.items()}
 
 
 ScanResultSchema = schema_serializer(

@@ -22,7 +22,7 @@ from hunter.api.pagination import PageParams, paginate
 from leads import selectors
 from leads.api import crm, export, sales
 from leads.api.breakdown import score_breakdown_record
-from leads.api.fields import LIST_COLUMNS, LeadSchema, lead_record
+from leads.api.fields import LIST_COLUMNS, LeadSchema, lead_list_record, lead_record
 from leads.api.serializers import (
     AlertConfigSchema,
     AlertConfigSerializer,
@@ -91,8 +91,8 @@ class LeadListView(APIView):
     )
     def get(self, request: Request) -> Response:
         leads = selectors.lead_list(filters=request.query_params, user=request.user)
-        page = paginate(leads.only(*LIST_COLUMNS), request.query_params)
-        rows = [lead_record(lead, with_contacts=False) for lead in page.rows]
+        page = paginate(leads, request.query_params, values=LIST_COLUMNS)
+        rows = [lead_list_record(lead) for lead in page.rows]
         return Response(page.body("leads", rows))
 
 
