@@ -409,9 +409,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["hunter.api.permissions.KeyOrSession"],
     "DEFAULT_THROTTLE_CLASSES": ["hunter.api.throttling.APIKeyRateThrottle"],
     "DEFAULT_VERSIONING_CLASS": "hunter.api.versioning.TreeVersioning",
-    # orjson writes a 200-lead page in a twentieth of the stdlib encoder's time. UTC as "Z"
-    # and integer keys as strings keep the bytes old clients read from DRF's own renderer.
-    "DEFAULT_RENDERER_CLASSES": ["drf_orjson_renderer.renderers.ORJSONRenderer"],
+    # orjson (see the class). UTC as "Z" and integer keys as strings keep the bytes old
+    # clients read from DRF's own renderer.
+    "DEFAULT_RENDERER_CLASSES": ["hunter.api.renderers.JSONRenderer"],
     "ORJSON_RENDERER_OPTIONS": (orjson.OPT_UTC_Z, orjson.OPT_NON_STR_KEYS),
     "DEFAULT_PARSER_CLASSES": [
         "rest_framework.parsers.JSONParser",

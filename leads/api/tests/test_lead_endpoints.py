@@ -294,3 +294,14 @@ def test_enrich_without_emails_is_400_and_of_an_unknown_domain_404(key_client: A
         ).status_code
         == 404
     )
+
+
+def test_a_page_number_beyond_64_bits_is_an_empty_page_not_a_server_error(
+    key_client: APIClient,
+) -> None:
+    _lead("lead.com")
+    huge = 10**30
+    response = key_client.get(f"/api/v1/leads?page={huge}")
+    assert response.status_code == 200
+    assert response.json()["leads"] == []
+    assert response.json()["page"] == huge  # echoed as sent (orjson alone cannot write it)
