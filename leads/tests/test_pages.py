@@ -436,3 +436,10 @@ def test_the_pdf_of_an_unknown_lead_is_a_plain_404(sales_client):
 
     assert response.status_code == 404
     assert "nobody.com" in _body(response)
+
+
+def test_an_invalid_sort_in_a_hand_edited_link_is_named_on_the_page(sales_client: Any) -> None:
+    response = sales_client.get("/app/leads/?sort_order=sideways")
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "sideways" in text  # the hidden field's error is shown, not just "fix the fields"
