@@ -442,4 +442,5 @@ def test_an_invalid_sort_in_a_hand_edited_link_is_named_on_the_page(sales_client
     response = sales_client.get("/app/leads/?sort_order=sideways")
     assert response.status_code == 200
     text = response.content.decode()
-    assert "sideways" in text  # the hidden field's error is shown, not just "fix the fields"
+    alert = text[text.index('class="alert alert-error"') :].split("</div>", 1)[0]
+    assert "sideways" in alert  # the hidden field's error, not just "fix the fields marked"
