@@ -136,6 +136,24 @@ class LeadFilterSet(django_filters.FilterSet):
             return queryset
         return queryset.alias(search_text=company_search_text()).filter(search_text__icontains=text)
 
+    def count_key(self) -> str | None:
+        """What the filtered rows' count depends on besides the lead data, or None.
+
+        The active filters' values, sorting left out; None when favourites are kept, whose
+        count changes with a user's stars rather than with the data.
+        """
+        active = self._active_filters()
+        if active.get("favorite"):
+            return None
+        return repr(sorted(active.items()))
+
+    def _active_filters(self) -> dict[str, Any]:
+        return {
+            name: value
+            for name, value in self.form.cleaned_data.items()
+            if name not in _ORDERING_FILTERS and value not in django_filters.constants.EMPTY_VALUES
+        }
+
     def score_lookups(self) -> dict[str, Any] | None:
         """The active filters as LeadScore lookups, or None when one needs the company row.
 
@@ -144,9 +162,7 @@ class LeadFilterSet(django_filters.FilterSet):
         Company (a hash join over every lead).
         """
         lookups: dict[str, Any] = {}
-        for name, value in self.form.cleaned_data.items():
-            if name in _ORDERING_FILTERS or value in django_filters.constants.EMPTY_VALUES:
-                continue
+        for name, value in self._active_filters().items():
             active = self.filters[name]
             if active.method is not None or not active.field_name.startswith(_SCORE):
                 return None

@@ -44,33 +44,46 @@ def lead_scan_snapshot(*, domain: str) -> Snapshot | None:
 class LeadQuerySet(QuerySet[Company]):
     """Companies that may count and page through LeadScore alone (set by ``lead_list``).
 
-    When every active filter is a LeadScore column, ``count()`` counts LeadScore rows (and
-    caches the total until the next scan) and, in the default order, ``page_keys()`` reads a
-    page's keys from LeadScore's order index: neither joins the company table. Both
-    shortcuts survive only clones that keep the same rows; ``order_by`` keeps the count but
-    drops the keys' order, and any other derived queryset counts and pages itself.
+    ``count()`` is cached until the next scan (unless it depends on a user's favourites)
+    and, when every active filter is a LeadScore column, counts LeadScore rows alone; in the
+    default order ``page_keys()`` then reads a page's keys from LeadScore's order index.
+    Neither joins the company table. These shortcuts survive only clones that keep the same
+    rows; ``order_by`` keeps the count but drops the keys' order, and any other derived
+    queryset counts and pages itself.
     """
 
+    _count_key: str | None = None
     _score_lookups: dict[str, Any] | None = None
     _score_order: Sequence[str] | None = None
 
     def through_scores(
-        self, lookups: dict[str, Any] | None, ordering: Sequence[str] | None
+        self,
+        *,
+        count_key: str | None,
+        lookups: dict[str, Any] | None,
+        ordering: Sequence[str] | None,
     ) -> Self:
-        """These companies, as the LeadScore rows matching ``lookups`` in ``ordering``."""
+        """These companies, counted under ``count_key``, as the LeadScore rows matching
+        ``lookups`` in ``ordering`` (None: the company table is needed)."""
         clone = self.all()
+        clone._count_key = count_key
         clone._score_lookups = lookups
         clone._score_order = ordering
         return clone
 
     def count(self) -> int:
-        lookups = self._score_lookups
-        if lookups is None or self._result_cache is not None:
-            return super().count()
-        # Counting one segment reads tens of thousands of index entries on every page of
-        # the list; the total changes only when a scan writes, which moves the data version.
-        key = lead_count_cache_key(repr(sorted(lookups.items())), lead_data_version())
-        return cached(key, _scored(lookups).count, ttl=LEAD_COUNT_TTL)
+        if self._count_key is None or self._result_cache is not None:
+            return self._uncached_count()
+        # Counting a segment reads tens of thousands of index entries (a provider or a
+        # search, a join) on every page of the list; the total changes only when a scan
+        # writes, which moves the data version.
+        key = lead_count_cache_key(self._count_key, lead_data_version())
+        return cached(key, self._uncached_count, ttl=LEAD_COUNT_TTL)
+
+    def _uncached_count(self) -> int:
+        if self._score_lookups is not None:
+            return _scored(self._score_lookups).count()
+        return super().count()
 
     def page_keys(self, start: int, stop: int) -> QuerySet[Any]:
         """The primary keys of rows ``start`` to ``stop`` in this order, as a subquery."""
@@ -82,12 +95,14 @@ class LeadQuerySet(QuerySet[Company]):
 
     def only(self, *fields: str) -> Self:
         clone = super().only(*fields)
+        clone._count_key = self._count_key
         clone._score_lookups = self._score_lookups
         clone._score_order = self._score_order
         return clone
 
     def order_by(self, *field_names: Any) -> Self:
         clone = super().order_by(*field_names)
+        clone._count_key = self._count_key
         clone._score_lookups = self._score_lookups
         return clone
 
@@ -115,7 +130,11 @@ def lead_list(
     filterset = LeadFilterSet(filters or {}, queryset=leads, user=user)
     if not filterset.is_valid():
         raise ValidationError({name: list(errors) for name, errors in filterset.errors.items()})
-    return filterset.qs.through_scores(filterset.score_lookups(), filterset.score_ordering())
+    return filterset.qs.through_scores(
+        count_key=filterset.count_key(),
+        lookups=filterset.score_lookups(),
+        ordering=filterset.score_ordering(),
+    )
 
 
 def company_get(*, domain: str) -> Company | None:
