@@ -118,6 +118,19 @@ class LeadFilterSet(django_filters.FilterSet):
         super().__init__(data, queryset, request=request, prefix=prefix)
         self.user = user if user is not None else getattr(request, "user", None)
 
+    def get_form_class(self) -> type[forms.Form]:
+        """The filters' form class, built once per class rather than once per request.
+
+        django-filter builds it anew for every filterset, about a third of a millisecond of
+        every list request; these filters never change per request. Each form instance
+        still gets its own copies of the fields (what a page adapts is its own).
+        """
+        built: type[forms.Form] | None = type(self).__dict__.get("_form_class")
+        if built is None:
+            built = super().get_form_class()
+            type(self)._form_class = built
+        return built
+
     def filter_favorite(
         self, queryset: QuerySet[Company], name: str, value: bool | None
     ) -> QuerySet[Company]:

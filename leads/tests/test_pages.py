@@ -444,3 +444,12 @@ def test_an_invalid_sort_in_a_hand_edited_link_is_named_on_the_page(sales_client
     text = response.content.decode()
     alert = text[text.index('class="alert alert-error"') :].split("</div>", 1)[0]
     assert "sideways" in alert  # the hidden field's error, not just "fix the fields marked"
+
+
+def test_the_filter_form_speaks_the_readers_language_each_time(sales_client: Any) -> None:
+    # The form class is built once per process; its labels must still follow each reader.
+    assert "Minimum score" not in sales_client.get("/app/leads/").content.decode()
+    sales_client.post(reverse("set_language"), {"language": "en", "next": "/app/"})
+    english = sales_client.get("/app/leads/").content.decode()
+    assert "Minimum score" in english
+    assert "Sort order" not in english  # a hidden field: no label shown
