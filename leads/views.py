@@ -23,7 +23,6 @@ from django.views.decorators.http import require_GET
 
 from hunter.pagination import ClampingPaginator, IdFirstPaginator
 from leads import presentation
-from leads.caching import cached, dashboard_cache_key
 from leads.choices import Segment
 from leads.exports import (
     CSV_CONTENT_TYPE,
@@ -37,9 +36,7 @@ from leads.sales.pdf import render_summary_pdf, summary_pdf_filename
 from leads.sales.selectors import company_sales_summary, lead_account_summary
 from leads.selectors import (
     alert_list,
-    dashboard_charts,
-    dashboard_kpis,
-    lead_data_version,
+    dashboard_figures,
     lead_detail_get,
     lead_list,
 )
@@ -69,9 +66,7 @@ EXPORTS = {
 @login_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    version = lead_data_version()
-    kpis = cached(dashboard_cache_key("kpis", version), dashboard_kpis)
-    charts = cached(dashboard_cache_key("charts", version), dashboard_charts)
+    kpis, charts = dashboard_figures()
     context = {
         "kpis": kpis,
         "chart_data": _chart_data(charts),

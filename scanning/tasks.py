@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import structlog
 from celery import shared_task
 
+from leads.selectors import dashboard_figures
 from scanning.services import jobs, recovery
+
+logger = structlog.get_logger("hunter.scanning.tasks")
 
 
 @shared_task(name="scanning.dispatch_scan_job")
@@ -24,6 +28,8 @@ def dispatch_scan_job(job_id: int) -> dict[str, int]:
 def run_scan_chunk(chunk_id: int) -> dict[str, Any]:
     """Scan and store one chunk of a job."""
     report = jobs.scan_chunk_run(chunk_id=chunk_id)
+    if report.committed:
+        _warm_dashboard()
     return {
         "chunk_id": report.chunk_id,
         "status": report.status,
@@ -31,6 +37,18 @@ def run_scan_chunk(chunk_id: int) -> dict[str, Any]:
         "failed": report.failed,
         "attempts": report.attempts,
     }
+
+
+def _warm_dashboard() -> None:
+    """Compute the dashboard over the data just stored, so no salesperson waits for it.
+
+    Best effort: whatever goes wrong here must not fail (and so redeliver) a chunk whose
+    results are already stored; the next view computes the figures itself.
+    """
+    try:
+        dashboard_figures()
+    except Exception as error:
+        logger.warning("dashboard_warm_failed", error=str(error))
 
 
 @shared_task(name="scanning.daily_rescan")

@@ -10,13 +10,16 @@ from typing import Any
 
 import pytest
 import sentry_sdk
+from django.core.cache import cache
 from django.db import connection
 from sentry_sdk.envelope import Envelope
 from sentry_sdk.transport import Transport
 
 from hunter.testing.dns_server import DnsServer
 from hunter.testing.sessions import held_elsewhere
+from leads.caching import dashboard_cache_key
 from leads.models import Company, DomainSignals
+from leads.selectors import lead_data_version
 from scanning.holds import chunk_hold, chunk_release, held_chunk_ids
 from scanning.models import (
     ChunkStatus,
@@ -28,6 +31,7 @@ from scanning.models import (
     ScanOutcome,
 )
 from scanning.services import jobs
+from scanning.tasks import run_scan_chunk
 
 ZONE_DOMAINS = ["contoso.com", "fabrikam.com", "adatum.com", "northwind.com", "nomail.com"]
 
@@ -258,3 +262,16 @@ def test_a_chunk_set_aside_logs_its_error_with_the_traceback_and_sends_it_to_sen
     assert exceptions, "the set-aside error never reached Sentry"
     frames = exceptions[0]["exception"]["values"][-1]["stacktrace"]["frames"]
     assert any(frame["module"] == "scanning.services.jobs" for frame in frames)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_chunk_task_leaves_the_dashboard_computed_for_the_data_it_stored(
+    scanning_setup: DnsServer,
+) -> None:
+    job = jobs.scan_job_start(domains=ZONE_DOMAINS[:2], enqueue=False)
+
+    run_scan_chunk(job.chunks.get().id)
+
+    kpis = cache.get(dashboard_cache_key("kpis", lead_data_version()))
+    assert kpis is not None  # waiting for the next viewer, who computes nothing
+    assert kpis["total_leads"] == Company.objects.filter(score__score__isnull=False).count()
