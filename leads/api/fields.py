@@ -1,8 +1,9 @@
 """The lead's API fields: one table maps stored rows to the names old clients read.
 
 Every lead response (list, detail, export) is built from ``LEAD_FIELDS``, so a renamed model
-column touches one getter here and the documented field names never move. The same table
-builds the OpenAPI serializer, so the schema cannot drift from what is sent.
+column touches one column path here and the documented field names never move. The same
+table builds the OpenAPI serializer (the schema cannot drift from what is sent) and names the
+columns the list query reads.
 """
 
 from __future__ import annotations
