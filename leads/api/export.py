@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from django.db.models import QuerySet
@@ -18,7 +18,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 from rest_framework import serializers
 
-from leads.api.fields import LIST_COLUMNS, lead_record
+from leads.api.fields import LIST_COLUMNS, lead_list_record
 from leads.models import Company
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -62,9 +62,9 @@ def _yes_no(value: bool | None) -> str:
     return "" if value is None else ("Yes" if value else "No")
 
 
-def export_row(company: Company) -> list[Any]:
-    """One lead as export cells, in COLUMNS order."""
-    lead = lead_record(company, with_contacts=False)
+def export_row(values: Mapping[str, Any]) -> list[Any]:
+    """One lead (its ``values(*LIST_COLUMNS)`` row) as export cells, in COLUMNS order."""
+    lead = lead_list_record(values)
     cells = {
         **lead,
         "company_name": lead["canonical_name"],
@@ -78,8 +78,8 @@ def export_row(company: Company) -> list[Any]:
 
 def _rows(leads: QuerySet[Company]) -> Iterator[list[Any]]:
     yield list(COLUMNS)
-    for company in leads.only(*LIST_COLUMNS).iterator(chunk_size=CURSOR_CHUNK):
-        yield export_row(company)
+    for values in leads.values(*LIST_COLUMNS).iterator(chunk_size=CURSOR_CHUNK):
+        yield export_row(values)
 
 
 class _Line:
