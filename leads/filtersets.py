@@ -12,13 +12,13 @@ import django_filters
 from django import forms
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import F, QuerySet
+from django.db.models import F, QuerySet, Value
 from django.db.models.expressions import OrderBy
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from leads.choices import PriorityCategory, Provider, Segment
-from leads.models import Company, company_search_text
+from leads.models import Company, company_search_text, search_folded
 
 # Filters of these names only order the rows; they never narrow them.
 _ORDERING_FILTERS = frozenset({"sort_by", "sort_order"})
@@ -147,7 +147,9 @@ class LeadFilterSet(django_filters.FilterSet):
         text = value.strip()
         if not text:
             return queryset
-        return queryset.alias(search_text=company_search_text()).filter(search_text__icontains=text)
+        return queryset.alias(search_text=search_folded(company_search_text())).filter(
+            search_text__contains=search_folded(Value(text))
+        )
 
     def count_key(self) -> str | None:
         """What the filtered rows' count depends on besides the lead data, or None.

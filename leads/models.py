@@ -15,10 +15,12 @@ Conventions:
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q, Value
-from django.db.models.functions import Concat, Lower
+from django.db.models.functions import Concat, Lower, Replace, Upper
 from django.utils import timezone
 
 from leads.choices import (
@@ -58,14 +60,25 @@ def _scan_token_field() -> models.UUIDField:
     )
 
 
+def search_folded(text: Any) -> Replace:
+    """``text`` upper-cased with Turkish İ and ı read as I, the way a search compares.
+
+    PostgreSQL's UPPER leaves "İ" as it is but turns "i" into "I", so "sanayi" would never
+    find "SANAYİ" (nor "şirket" find "ŞİRKET"); both sides of a search are folded alike.
+    """
+    upper = Upper(text)
+    return Replace(Replace(upper, Value("İ"), Value("I")), Value("ı"), Value("I"))
+
+
 def company_search_text() -> Concat:
     """What the lead list's search matches: domain, company name and provider in one text.
 
     One expression, so one trigram index serves the case-insensitive substring search on all
     three (a search for "lead0999" in 100,000 leads reads the index, not every row). A line
     break separates the parts: a search box cannot type one, so no match spans two columns.
-    The index (PostgreSQL only, created by migration 0009) is built on the SQL this
-    expression compiles to: change one, rebuild the other (``test_indexes`` notices).
+    The index (PostgreSQL only, created by migration 0009) is built on the SQL that
+    ``search_folded(company_search_text())`` compiles to: change one, rebuild the other
+    (``test_indexes`` notices).
     """
     return Concat("domain", Value("\n"), "canonical_name", Value("\n"), "provider")
 

@@ -1,9 +1,9 @@
 """A trigram index for the lead list's search.
 
 The search (a case-insensitive substring of domain, company name or provider) read every
-company; a trigram index on ``UPPER(company_search_text())``, what ``icontains`` compares,
-answers it from the index. The expression below is the SQL Django compiles that expression
-to, so the planner recognises it. PostgreSQL only: the embedded SQLite database has neither
+company; a trigram index on ``search_folded(company_search_text())``, what the search
+compares, answers it from the index. The expression below is the SQL Django compiles that
+expression to, so the planner recognises it. PostgreSQL only: the embedded SQLite database has neither
 GIN indexes nor trigrams, and searches it by reading the rows.
 """
 
@@ -13,9 +13,9 @@ from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations
 
 SEARCH_TEXT_SQL = (
-    "UPPER((COALESCE(\"domain\", '') || COALESCE((COALESCE(E'\\n', '') || "
+    "REPLACE(REPLACE(UPPER((COALESCE(\"domain\", '') || COALESCE((COALESCE(E'\\n', '') || "
     "COALESCE((COALESCE(\"canonical_name\", '') || COALESCE((COALESCE(E'\\n', '') || "
-    "COALESCE(\"provider\", '')), '')), '')), '')))"
+    "COALESCE(\"provider\", '')), '')), '')), ''))), 'İ', 'I'), 'ı', 'I')"
 )
 
 

@@ -297,3 +297,19 @@ def test_search_does_not_match_across_two_columns() -> None:
     assert _domains({"search": "com.tr"}) == ["acme.com.tr"]
     assert _domains({"search": "trtekstil"}) == []
     assert _domains({"search": "tr tekstil"}) == []
+
+
+@pytest.mark.parametrize(
+    ("stored", "typed"),
+    [
+        ("ACME SANAYİ A.Ş.", "sanayi"),
+        ("Acme Sanayi", "SANAYİ"),
+        ("Örnek Şirket", "ŞİRKET"),
+        ("ÖRNEK ŞİRKET", "şirket"),
+        ("Işık Tekstil", "ışık"),
+    ],
+)
+def test_search_reads_turkish_dotted_and_dotless_i_alike(stored: str, typed: str) -> None:
+    _lead("acme.com.tr", canonical_name=stored)
+    _lead("other.com.tr", canonical_name="Başka")
+    assert _domains({"search": typed}) == ["acme.com.tr"]
