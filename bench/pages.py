@@ -7,8 +7,9 @@ time is the server's alone (routing, queries, templates), without a network or a
 Each page is requested once to warm up, then ``--repeat`` times; the median and the slowest
 are reported with the number of queries. The dashboard is measured with its cache cold
 (aggregates computed in the request: what a view pays only when no scan worker computed them
-after storing the last chunk, e.g. after the cache was lost) and warm (what it serves). Uses the benchmark database (DATABASE_URL's name + "_bench"),
-emptied first. Prints a table, then one JSON line: {"leads": N, "pages": {name: {...}}}.
+after storing the last chunk, e.g. after the cache was lost) and warm (what it serves).
+Uses the benchmark database (DATABASE_URL's name + "_bench"), emptied first. Prints a
+table, then one JSON line: {"leads": N, "pages": {name: {...}}}.
 """
 
 from __future__ import annotations
