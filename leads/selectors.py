@@ -232,9 +232,10 @@ def lead_data_version() -> str:
 def dashboard_figures() -> tuple[dict[str, Any], dict[str, list[tuple[str, int]]]]:
     """The dashboard's KPIs and charts at the current data version, cached per version.
 
-    Computing them reads every lead (a quarter of a second at 100,000). Scan workers call
-    this after storing a chunk, so the figures for the new data are usually waiting before
-    anyone opens the dashboard; a view computes them only when no worker has.
+    Computing them reads every lead (a quarter of a second at 100,000). The worker that
+    finishes a scan job calls this, so the figures for a finished job's data are waiting
+    before anyone opens the dashboard; a view computes them when no worker has (during a
+    job, after a scan outside one, or after the cache was lost).
     """
     version = lead_data_version()
     kpis = cached(dashboard_cache_key("kpis", version), dashboard_kpis)

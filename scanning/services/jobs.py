@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
@@ -85,6 +85,7 @@ class ChunkReport:
     committed: int = 0
     failed: int = 0
     attempts: int = 0
+    job_finished: bool = False  # this run completed the job
 
 
 # --- starting a job ------------------------------------------------------------------------
@@ -285,8 +286,7 @@ def scan_chunk_run(*, chunk_id: int) -> ChunkReport:
         report = _run_held(chunk)
     finally:
         chunk_release(chunk_id)
-    scan_job_finish_if_done(job_id=chunk.job_id)
-    return report
+    return replace(report, job_finished=scan_job_finish_if_done(job_id=chunk.job_id))
 
 
 def _run_held(chunk: ScanChunk) -> ChunkReport:
