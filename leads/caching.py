@@ -31,9 +31,9 @@ def dashboard_cache_key(part: str, data_version: str) -> str:
     return f"leads:dashboard:{part}:v{KEY_VERSION}:{data_version}"
 
 
-def lead_count_cache_key(count_query: str, data_version: str) -> str:
-    """The cache key of one lead-list total: the query that counts it, at a data version."""
-    digest = hashlib.blake2b(count_query.encode(), digest_size=16).hexdigest()
+def lead_count_cache_key(filters: str, data_version: str) -> str:
+    """The cache key of one lead-list total: its active filters, at a data version."""
+    digest = hashlib.blake2b(filters.encode(), digest_size=16).hexdigest()
     return f"leads:count:v{KEY_VERSION}:{data_version}:{digest}"
 
 
