@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
@@ -10,12 +11,20 @@ from typing import Any, Self
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Avg, Count, Max, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from leads.caching import LEAD_COUNT_TTL, cached, dashboard_cache_key, lead_count_cache_key
+from leads.caching import (
+    DASHBOARD_LAG,
+    DASHBOARD_TTL,
+    LEAD_COUNT_TTL,
+    cached,
+    dashboard_cache_key,
+    lead_count_cache_key,
+)
 from leads.choices import DnsStatus, Segment
 from leads.filtersets import LeadFilterSet
 from leads.models import (
@@ -229,18 +238,30 @@ def lead_data_version() -> str:
     return latest.isoformat() if latest else ""
 
 
-def dashboard_figures() -> tuple[dict[str, Any], dict[str, list[tuple[str, int]]]]:
-    """The dashboard's KPIs and charts at the current data version, cached per version.
+DashboardFigures = tuple[dict[str, Any], dict[str, list[tuple[str, int]]]]
 
-    Computing them reads every lead (a quarter of a second at 100,000). The worker that
-    finishes a scan job calls this, so the figures for a finished job's data are waiting
-    before anyone opens the dashboard; a view computes them when no worker has (during a
-    job, after a scan outside one, or after the cache was lost).
+
+def dashboard_figures(*, fresh: bool = False) -> DashboardFigures:
+    """The dashboard's KPIs and charts, at most ``DASHBOARD_LAG`` seconds behind the scans.
+
+    Computing them reads every lead (a quarter of a second at 100,000). Held figures serve
+    while they are of the current data version or younger than the lag, so during a bulk
+    scan one view in ten seconds computes, not every view. ``fresh`` computes them whatever
+    is held: the worker that finishes a scan job does, so the job's figures wait for the
+    next viewer.
     """
     version = lead_data_version()
-    kpis = cached(dashboard_cache_key("kpis", version), dashboard_kpis)
-    charts = cached(dashboard_cache_key("charts", version), dashboard_charts)
+    held = cache.get(dashboard_cache_key())
+    if held is not None and not fresh and _still_shown(held, version):
+        return held["kpis"], held["charts"]
+    kpis, charts = dashboard_kpis(), dashboard_charts()
+    figures = {"version": version, "at": time.time(), "kpis": kpis, "charts": charts}
+    cache.set(dashboard_cache_key(), figures, DASHBOARD_TTL)
     return kpis, charts
+
+
+def _still_shown(held: dict[str, Any], version: str) -> bool:
+    return held["version"] == version or time.time() - held["at"] < DASHBOARD_LAG
 
 
 def dashboard_kpis() -> dict[str, Any]:

@@ -47,7 +47,7 @@ def _warm_dashboard() -> None:
     redeliver) a chunk whose results are already stored; the next view computes them.
     """
     try:
-        dashboard_figures()
+        dashboard_figures(fresh=True)
     except Exception as error:
         logger.warning("dashboard_warm_failed", error=str(error))
 
