@@ -37,7 +37,7 @@ def lead_count_cache_key(filters: str, data_version: str) -> str:
     return f"leads:count:v{KEY_VERSION}:{data_version}:{digest}"
 
 
-def cached(key: str, compute: Callable[[], T], ttl: int = DASHBOARD_TTL) -> T:
+def cached(key: str, compute: Callable[[], T], *, ttl: int) -> T:
     """The cached value under ``key``, computing and storing it when absent."""
     value: T | None = cache.get(key)
     if value is None:

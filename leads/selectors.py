@@ -103,16 +103,16 @@ class LeadQuerySet(QuerySet[Company]):
         return self.values_list("pk", flat=True)[start:stop]
 
     def only(self, *fields: str) -> Self:
-        clone = super().only(*fields)
-        clone._count_key = self._count_key
-        clone._score_lookups = self._score_lookups
-        clone._score_order = self._score_order
-        return clone
+        return self._same_rows(super().only(*fields), same_order=True)
 
     def order_by(self, *field_names: Any) -> Self:
-        clone = super().order_by(*field_names)
+        return self._same_rows(super().order_by(*field_names), same_order=False)
+
+    def _same_rows(self, clone: Self, *, same_order: bool) -> Self:
+        """``clone`` (the same rows) counted as these are, and paged so when in this order."""
         clone._count_key = self._count_key
         clone._score_lookups = self._score_lookups
+        clone._score_order = self._score_order if same_order else None
         return clone
 
 
