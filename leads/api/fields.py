@@ -8,6 +8,7 @@ columns the list query reads.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,9 @@ class LeadField:
     columns: tuple[str, ...]
     get: Callable[[Read], Any]
     schema: serializers.Field
+    # The same value from a ``values()`` row, straight off the row: a list page builds up to
+    # 200 records per request, and the ``Read`` indirection was a third of that time.
+    from_row: Callable[[Mapping[str, Any]], Any]
 
 
 def column(
@@ -40,8 +44,10 @@ def column(
 ) -> LeadField:
     """A field that is one stored column, converted for old clients when needed."""
     if convert is None:
-        return LeadField((path,), lambda read: read(path), schema)
-    return LeadField((path,), lambda read: convert(read(path)), schema)
+        return LeadField((path,), lambda read: read(path), schema, operator.itemgetter(path))
+    return LeadField(
+        (path,), lambda read: convert(read(path)), schema, lambda row: convert(row[path])
+    )
 
 
 def model_reader(company: Company) -> Read:
@@ -68,6 +74,10 @@ def _score(company: Company) -> LeadScore | None:
         return company.score
     except LeadScore.DoesNotExist:
         return None
+
+
+def _nothing(*_: Any) -> None:
+    return None
 
 
 def _text_or_none(value: str | None) -> str | None:
@@ -147,7 +157,10 @@ LEAD_FIELDS: dict[str, LeadField] = {
         "signals__nameservers", serializers.ListField(child=_STR(), allow_null=True), _listed
     ),
     "scan_status": LeadField(
-        _STATUSES, lambda read: legacy_scan_status(*map(read, _STATUSES)), _STR()
+        _STATUSES,
+        lambda read: legacy_scan_status(*map(read, _STATUSES)),
+        _STR(),
+        lambda row: legacy_scan_status(*map(row.__getitem__, _STATUSES)),
     ),
     "scanned_at": column("signals__scanned_at", _nullable(serializers.DateTimeField), _iso),
     "readiness_score": column("score__score", _int()),
@@ -162,7 +175,7 @@ LEAD_FIELDS: dict[str, LeadField] = {
     "priority_category": column("score__priority_category", _text()),
     "priority_label": column("score__priority_label", _text(), _text_or_none),
     # IP enrichment is not collected yet; the field stays for old clients.
-    "infrastructure_summary": LeadField((), lambda read: None, _text()),
+    "infrastructure_summary": LeadField((), _nothing, _text(), _nothing),
 }
 
 # The list query does not read contact data; old clients get null there, as before.
@@ -181,23 +194,24 @@ LIST_COLUMNS = tuple(
 )
 
 
-def _record(read: Read, *, with_contacts: bool) -> dict[str, Any]:
-    if with_contacts:
-        return {name: field.get(read) for name, field in LEAD_FIELDS.items()}
+def lead_record(company: Company, *, with_contacts: bool = True) -> dict[str, Any]:
+    """The API form of one lead (company with signals and score selected)."""
+    read = model_reader(company)
     return {
-        name: None if name in LIST_HIDDEN_FIELDS else field.get(read)
+        name: None if not with_contacts and name in LIST_HIDDEN_FIELDS else field.get(read)
         for name, field in LEAD_FIELDS.items()
     }
 
 
-def lead_record(company: Company, *, with_contacts: bool = True) -> dict[str, Any]:
-    """The API form of one lead (company with signals and score selected)."""
-    return _record(model_reader(company), with_contacts=with_contacts)
+_LIST_ROW_READERS = tuple(
+    (name, _nothing if name in LIST_HIDDEN_FIELDS else field.from_row)
+    for name, field in LEAD_FIELDS.items()
+)
 
 
 def lead_list_record(values: Mapping[str, Any]) -> dict[str, Any]:
     """The list form of one lead from its ``values(*LIST_COLUMNS)`` row (contacts null)."""
-    return _record(values.__getitem__, with_contacts=False)
+    return {name: from_row(values) for name, from_row in _LIST_ROW_READERS}
 
 
 def schema_serializer(
