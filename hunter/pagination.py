@@ -8,27 +8,19 @@ from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import QuerySet
 
 
-def page_keys(queryset: QuerySet[Any], start: int, stop: int) -> QuerySet[Any]:
-    """The primary keys of rows ``start`` to ``stop`` of ``queryset`` in its order, as a query.
-
-    A queryset that knows a cheaper way to read them (a ``page_keys`` method, as the lead
-    list's has) is asked; any other slices its own primary keys.
-    """
-    own_way = getattr(queryset, "page_keys", None)
-    if callable(own_way):
-        keys: QuerySet[Any] = own_way(start, stop)
-        return keys
-    return queryset.values_list("pk", flat=True)[start:stop]
-
-
 def page_rows(queryset: QuerySet[Any], start: int, stop: int) -> QuerySet[Any]:
     """Rows ``start`` to ``stop`` of ``queryset``, in its order, in one query.
 
-    The page's keys are chosen in a subquery over narrow (key, sort key) rows, and only
-    those rows are read whole: sorting 100,000 wide joined rows to keep 50 of them costs
-    several times more, and the outer query sorts just the page.
+    A queryset that knows a cheaper way to read them (a ``page_rows`` method, as the lead
+    list's has) is asked. Any other has the page's keys chosen in a subquery over narrow
+    (key, sort key) rows, and only those rows read whole: sorting 100,000 wide joined rows to
+    keep 50 of them costs several times more, and the outer query sorts just the page.
     """
-    return queryset.filter(pk__in=page_keys(queryset, start, stop))
+    own_way = getattr(queryset, "page_rows", None)
+    if callable(own_way):
+        rows: QuerySet[Any] = own_way(start, stop)
+        return rows
+    return queryset.filter(pk__in=queryset.values_list("pk", flat=True)[start:stop])
 
 
 class ClampingPaginator(Paginator):
@@ -55,7 +47,7 @@ def _as_int(number: Any) -> int:
 
 
 class IdFirstPaginator(ClampingPaginator):
-    """Pages through ``page_rows``: keys sorted and sliced first, full rows for the page only."""
+    """Pages through ``page_rows``: whole rows for the page only, its keys chosen first deeper."""
 
     def page(self, number: Any) -> Page:
         number = self.validate_number(number)

@@ -214,6 +214,13 @@ else:
         "store_processed": False,
     }
 
+# Each process's own copy of recently read shared-cache entries (leads.caching.cached).
+CACHES["process"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "process",
+    "OPTIONS": {"MAX_ENTRIES": 1000},
+}
+
 # Sign-in and upload forms: POSTs allowed per client address and per user (django-ratelimit).
 RATELIMIT_USE_CACHE = "ratelimit"
 HUNTER_FORM_POST_RATE = env_rate("HUNTER_FORM_POST_RATE", "10/m")

@@ -10,8 +10,6 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import AnonymousUser
 from django.db.models import F, QuerySet, Value
 from django.db.models.expressions import OrderBy
 from django.http import HttpRequest
@@ -64,7 +62,7 @@ class LeadFilterSet(django_filters.FilterSet):
 
     Segment and provider are free text matched exactly (an unknown value matches nothing, as
     old clients expect) but render as choices in forms. ``favorite`` keeps the leads the
-    given user starred; ``favorite=false`` does not filter.
+    user of ``user_id`` starred (none without a user); ``favorite=false`` does not filter.
     """
 
     segment = django_filters.CharFilter(
@@ -113,10 +111,12 @@ class LeadFilterSet(django_filters.FilterSet):
         *,
         request: HttpRequest | None = None,
         prefix: str | None = None,
-        user: AbstractBaseUser | AnonymousUser | None = None,
+        user_id: int | None = None,
     ) -> None:
         super().__init__(data, queryset, request=request, prefix=prefix)
-        self.user = user if user is not None else getattr(request, "user", None)
+        # Only the id: what the filters build must depend on plain values alone, so a
+        # built lead list can be kept and reused (leads.selectors.lead_list).
+        self.user_id = user_id
 
     def get_form_class(self) -> type[forms.Form]:
         """The filters' form class, built once per class rather than once per request.
@@ -136,10 +136,9 @@ class LeadFilterSet(django_filters.FilterSet):
     ) -> QuerySet[Company]:
         if not value:
             return queryset
-        user_id = self.user.pk if self.user is not None else None
-        if user_id is None:
+        if self.user_id is None:
             return queryset.none()
-        return queryset.filter(favorites__user_id=user_id)
+        return queryset.filter(favorites__user_id=self.user_id)
 
     def filter_search(
         self, queryset: QuerySet[Company], name: str, value: str

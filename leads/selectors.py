@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import time
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
-from typing import Any, Self
+from typing import Any, Self, cast
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Avg, Count, Max, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -24,6 +26,7 @@ from leads.caching import (
     cached,
     dashboard_cache_key,
     lead_count_cache_key,
+    lead_page_cache_key,
 )
 from leads.choices import DnsStatus, Segment
 from leads.filtersets import LeadFilterSet
@@ -50,15 +53,20 @@ def lead_scan_snapshot(*, domain: str) -> Snapshot | None:
     return snapshot_from_rows(signals, score)
 
 
+# How deep into the list a page is still read straight along the order index: up to here,
+# the joins of the rows skipped cost less than choosing the page's keys in a subquery.
+STRAIGHT_ROWS = 100
+
+
 class LeadQuerySet(QuerySet[Company]):
     """Companies that may count and page through LeadScore alone (set by ``lead_list``).
 
-    ``count()`` is cached until the next scan (unless it depends on a user's favourites)
-    and, when every active filter is a LeadScore column, counts LeadScore rows alone; in the
-    default order ``page_keys()`` then reads a page's keys from LeadScore's order index.
-    Neither joins the company table. These shortcuts survive only clones that keep the same
-    rows; ``order_by`` keeps the count but drops the keys' order, and any other derived
-    queryset counts and pages itself.
+    ``count()`` and the keys of deep pages are cached until the next scan (unless they
+    depend on a user's favourites). When every active filter is a LeadScore column the count
+    reads LeadScore rows alone, and in the default order ``page_keys()`` reads a page's keys
+    from LeadScore's order index: neither joins the company table. These shortcuts survive
+    only clones that keep the same rows; ``order_by`` keeps the count but drops the keys'
+    order, and any other derived queryset counts and pages itself.
     """
 
     _count_key: str | None = None
@@ -94,13 +102,45 @@ class LeadQuerySet(QuerySet[Company]):
             return _scored(self._score_lookups).count()
         return super().count()
 
+    def page_rows(self, start: int, stop: int) -> QuerySet[Company]:
+        """Rows ``start`` to ``stop`` in this order, in one query.
+
+        Near the top of LeadScore's order index the rows are read straight along it, a join
+        per row. Deeper, every row skipped would cost its joins too, so the page's keys are
+        chosen first (``page_keys``, cached like the count) and only those rows are read
+        whole.
+        """
+        if start < STRAIGHT_ROWS and self._reads_score_index():
+            return self[start:stop]
+        if self._count_key is None:
+            return self.filter(pk__in=self.page_keys(start, stop))
+        # Walking to page 600 reads 30,000 index entries (a few milliseconds). Until a scan
+        # moves the data version the walk ends on the same keys, so they are kept: the page
+        # reread, or read by a colleague, costs one key lookup and the page's own rows.
+        listing = f"{self._count_key}|{self.query.order_by!r}"
+        key = lead_page_cache_key(listing, start, stop, lead_data_version())
+        keys = cached(key, lambda: list(self.page_keys(start, stop)), ttl=LEAD_COUNT_TTL)
+        return self.filter(pk__in=keys)
+
     def page_keys(self, start: int, stop: int) -> QuerySet[Any]:
         """The primary keys of rows ``start`` to ``stop`` in this order, as a subquery."""
-        if self._score_lookups is not None and self._score_order is not None:
+        if self._reads_score_index():
             # A lead's key is its score row's company key (a one-to-one).
-            by_score = _scored(self._score_lookups).order_by(*self._score_order)
+            by_score = _scored(self._score_lookups or {}).order_by(*(self._score_order or ()))
             return by_score.values_list("company_id", flat=True)[start:stop]
         return self.values_list("pk", flat=True)[start:stop]
+
+    def _reads_score_index(self) -> bool:
+        return self._score_lookups is not None and self._score_order is not None
+
+    def all(self) -> Self:
+        return self._same_rows(super().all(), same_order=True)
+
+    def values(self, *fields: str, **expressions: Any) -> Self:  # type: ignore[override]
+        # The same rows in the same order, as dicts, so the shortcuts hold. The clone is
+        # this class at runtime; django-stubs types values() as a plain QuerySet.
+        rows = cast(Self, super().values(*fields, **expressions))
+        return self._same_rows(rows, same_order=True)
 
     def only(self, *fields: str) -> Self:
         return self._same_rows(super().only(*fields), same_order=True)
@@ -125,6 +165,7 @@ def lead_list(
     *,
     filters: Mapping[str, Any] | None = None,
     user: AbstractBaseUser | AnonymousUser | None = None,
+    columns: tuple[str, ...] = (),
 ) -> LeadQuerySet:
     """Scanned leads (companies with a score) with signals and score joined in ONE query.
 
@@ -132,18 +173,38 @@ def lead_list(
     parameters such as ``request.GET``) the rows are filtered and sorted by ``LeadFilterSet``;
     invalid parameters raise ``ValidationError`` naming each field. Without them the order is
     priority ascending, then score descending. ``user`` owns the favourites ``favorite`` keeps.
+    With ``columns`` the rows are dicts of those column paths (``values()``), not companies.
     """
+    given = filters or {}
+    params = tuple((name, given[name]) for name in LeadFilterSet.base_filters if name in given)
+    user_id = user.pk if user is not None else None
+    # A copy: whoever evaluates or narrows it never touches the kept one.
+    return _built_lead_list(params, user_id, columns).all()
+
+
+# Building the filtered query costs more than running it for a page of fifty: django-filter
+# copies every filter and form field per FilterSet, and ``values()`` resolves the joins of
+# each column anew. What they build depends only on the filter parameters, the user's id and
+# the columns, so each process keeps the most recently used.
+BUILT_LEAD_LISTS_KEPT = 256
+
+
+@functools.lru_cache(maxsize=BUILT_LEAD_LISTS_KEPT)
+def _built_lead_list(
+    params: tuple[tuple[str, Any], ...], user_id: int | None, columns: tuple[str, ...]
+) -> LeadQuerySet:
     leads = (
         LeadQuerySet(Company).filter(score__score__isnull=False).select_related("signals", "score")
     )
-    filterset = LeadFilterSet(filters or {}, queryset=leads, user=user)
+    filterset = LeadFilterSet(dict(params), queryset=leads, user_id=user_id)
     if not filterset.is_valid():
         raise ValidationError({name: list(errors) for name, errors in filterset.errors.items()})
-    return filterset.qs.through_scores(
+    built = filterset.qs.through_scores(
         count_key=filterset.count_key(),
         lookups=filterset.score_lookups(),
         ordering=filterset.score_ordering(),
     )
+    return built.values(*columns) if columns else built
 
 
 def company_get(*, domain: str) -> Company | None:
@@ -234,7 +295,12 @@ DETAIL_HISTORY_ROWS = 20  # history and alert rows shown on a lead page, newest 
 
 def lead_data_version() -> str:
     """When lead data last changed through a scan (the latest scan time); "" when none."""
-    latest = DomainSignals.objects.aggregate(latest=Max("scanned_at"))["latest"]
+    # Read on every lead-list request: plain SQL costs half the ORM's aggregate.
+    table = connection.ops.quote_name(DomainSignals._meta.db_table)
+    column = connection.ops.quote_name(str(DomainSignals._meta.get_field("scanned_at").column))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT max({column}) FROM {table}")  # noqa: S608 - names from _meta
+        (latest,) = cursor.fetchone()
     return latest.isoformat() if latest else ""
 
 

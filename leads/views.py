@@ -117,7 +117,7 @@ def _tooltips() -> dict[str, dict[str, str]]:
 def lead_list_page(request: HttpRequest, segment_slug: str = "") -> HttpResponse:
     segment, title = _segment_page(segment_slug)
     params = _list_params(request.GET, segment)
-    filterset = LeadFilterSet(params, queryset=Company.objects.none(), user=request.user)
+    filterset = LeadFilterSet(params, queryset=Company.objects.none(), user_id=request.user.pk)
     _adapt_form(filterset.form, fixed_segment=segment is not None)
     try:
         leads: QuerySet[Company] = lead_list(filters=params, user=request.user)

@@ -1,10 +1,10 @@
 """Page-number pagination in SQL, answering the legacy lead-list shape.
 
 ``{<items>, total, page, page_size, total_pages}`` in two queries whatever the page size:
-a COUNT, then the page's rows, their keys chosen by a LIMIT/OFFSET subquery (``page_rows``).
-Sorting only the narrow key rows keeps a deep page (offset 30,000) cheap: sorting whole
-joined rows would spill to disk, and the lead list reads its keys from one index. A page past
-the end is an empty list, not an error.
+a COUNT, then the page's rows (``page_rows``), deeper in the list their keys chosen first by a
+LIMIT/OFFSET subquery. Sorting only the narrow key rows keeps a deep page (offset 30,000)
+cheap: sorting whole joined rows would spill to disk, and the lead list reads its keys from
+one index. A page past the end is an empty list, not an error.
 """
 
 from __future__ import annotations
@@ -51,11 +51,11 @@ class Page:
         }
 
 
-def paginate(queryset: QuerySet[Any], params: Any, *, values: Sequence[str] | None = None) -> Page:
+def paginate(queryset: QuerySet[Any], params: Any) -> Page:
     """The page ``params`` asks for (validated: 400 naming page or page_size if out of range).
 
-    Rows are model instances, or with ``values`` dicts of those columns: a page of 200 then
-    costs no model instances at all.
+    Rows are what the queryset yields: a ``values()`` queryset's page of 200 costs no model
+    instances at all.
     """
     checked = PageParams(data=params)
     checked.is_valid(raise_exception=True)
@@ -64,5 +64,4 @@ def paginate(queryset: QuerySet[Any], params: Any, *, values: Sequence[str] | No
     offset = (page - 1) * size
     if offset >= total:
         return Page([], total, page, size)
-    rows = page_rows(queryset, offset, offset + size)
-    return Page(list(rows if values is None else rows.values(*values)), total, page, size)
+    return Page(list(page_rows(queryset, offset, offset + size)), total, page, size)

@@ -12,7 +12,7 @@ import pytest
 
 
 def reset_caches_and_limits() -> None:
-    """Empty both cache aliases and forget breakers and limiters of this process."""
+    """Empty every cache alias and forget breakers and limiters of this process."""
     from django.core.cache import caches
 
     from hunter import ratelimit, redis_guard
@@ -21,7 +21,7 @@ def reset_caches_and_limits() -> None:
     redis_guard.breaker_for.cache_clear()
     ratelimit.reset()
     scan_ratelimit.reset_limiter()
-    for alias in ("default", "ratelimit"):
+    for alias in ("default", "ratelimit", "process"):
         caches[alias].clear()
 
 

@@ -90,8 +90,10 @@ class LeadListView(APIView):
         responses=LeadPage,
     )
     def get(self, request: Request) -> Response:
-        leads = selectors.lead_list(filters=request.query_params, user=request.user)
-        page = paginate(leads, request.query_params, values=LIST_COLUMNS)
+        leads = selectors.lead_list(
+            filters=request.query_params, user=request.user, columns=LIST_COLUMNS
+        )
+        page = paginate(leads, request.query_params)
         rows = [lead_list_record(lead) for lead in page.rows]
         return Response(page.body("leads", rows))
 

@@ -9,7 +9,8 @@ import pytest
 from django.apps import apps as django_apps
 from django.core.exceptions import ValidationError
 
-from leads import models
+from hunter.pagination import page_rows
+from leads import models, selectors
 from leads.filtersets import LeadFilterSet
 from leads.priority import priority_score
 from leads.selectors import lead_list
@@ -244,6 +245,28 @@ def test_a_count_of_favourites_follows_the_stars_at_once() -> None:
     assert lead_list(filters={"favorite": "true"}, user=user).count() == 1
 
 
+def test_favourites_are_each_users_own_when_the_built_list_is_kept() -> None:
+    mine, theirs = _lead("mine.com"), _lead("theirs.com")
+    me, them = UserFactory.create(), UserFactory.create()
+    FavoriteFactory.create(user=me, company=mine)
+    FavoriteFactory.create(user=them, company=theirs)
+    for _ in range(2):  # the second round reads the lists each process keeps built
+        assert _domains({"favorite": "true"}, user=me) == ["mine.com"]
+        assert _domains({"favorite": "true"}, user=them) == ["theirs.com"]
+        assert _domains({"favorite": "true"}) == []  # no user, no favourites
+
+
+def test_a_kept_lead_list_hands_out_copies_that_never_change_it() -> None:
+    _lead("a.com", score=90)
+    _lead("b.com", score=80)
+    first = lead_list(filters={"segment": "Migration"})
+    assert [lead.domain for lead in first.filter(domain="a.com")] == ["a.com"]
+    assert [lead.domain for lead in first] == ["a.com", "b.com"]
+    again = lead_list(filters={"segment": "Migration"})
+    assert again is not first
+    assert [lead.domain for lead in again] == ["a.com", "b.com"]
+
+
 def _keys_in_pages(leads: Any, size: int) -> list[int]:
     total = leads.count()
     return [key for start in range(0, total, size) for key in leads.page_keys(start, start + size)]
@@ -283,6 +306,50 @@ def test_pages_of_keys_follow_the_list_order_without_overlap_or_gap(
         )
     leads = lead_list(filters=filters)
     assert _keys_in_pages(leads, 3) == [lead.pk for lead in leads]
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {"segment": "Migration"},  # along LeadScore's index: straight at the top
+        {"provider": "Google"},
+        {"sort_by": "domain"},
+        {"favorite": "true"},  # counted per user: deep keys are never kept
+    ],
+)
+def test_pages_of_rows_straight_or_keys_first_follow_the_list_order(
+    filters: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(selectors, "STRAIGHT_ROWS", 4)  # pages past row 4 choose keys first
+    user = UserFactory.create()
+    for n in range(11):
+        lead = _lead(f"lead-{n:02}.com", score=50 + n % 4, provider=["Google", "Zoho"][n % 3 == 0])
+        FavoriteFactory.create(user=user, company=lead)
+    leads = lead_list(filters=filters, user=user)
+    expected = [lead.domain for lead in leads]
+    for _ in range(2):  # the second time, deep pages come from their kept keys
+        paged = [
+            lead.domain
+            for start in range(0, len(expected), 3)
+            for lead in page_rows(lead_list(filters=filters, user=user), start, start + 3)
+        ]
+        assert paged == expected
+
+
+def test_a_deep_page_keeps_its_keys_until_the_next_scan(
+    monkeypatch: pytest.MonkeyPatch, django_assert_num_queries: Any
+) -> None:
+    monkeypatch.setattr(selectors, "STRAIGHT_ROWS", 2)
+    for n in range(6):
+        _lead(f"lead-{n}.com", score=90 - n)
+    deep = lead_list(filters={"segment": "Migration"})
+    with django_assert_num_queries(3):  # the data version, the walk to the keys, the rows
+        assert [lead.domain for lead in page_rows(deep, 2, 4)] == ["lead-2.com", "lead-3.com"]
+    with django_assert_num_queries(2):  # the data version and the rows: the keys were kept
+        assert [lead.domain for lead in page_rows(deep, 2, 4)] == ["lead-2.com", "lead-3.com"]
+    _lead("lead-new.com", score=95)  # a scan stores a new first lead: every page moves
+    moved = page_rows(lead_list(filters={"segment": "Migration"}), 2, 4)
+    assert [lead.domain for lead in moved] == ["lead-1.com", "lead-2.com"]
 
 
 def test_a_reordered_lead_list_pages_in_its_new_order() -> None:
