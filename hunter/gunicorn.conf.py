@@ -15,14 +15,18 @@ from hunter.paths import use_metrics_dir
 use_metrics_dir()
 
 bind = [env_str("HUNTER_BIND", "127.0.0.1:8000")]
-# Eight requests at once, as four processes of two threads: threads let a process keep
-# serving while one request waits (a single-domain scan waits for its job), but threads of
-# one process take turns on Python's lock at every database or Redis round trip. Measured
-# at 16 connections on 2 cores, 2 processes of 4 threads served the lead list at 90-160
-# requests/s; 4 of 2 at 190-200.
-workers = env_int("HUNTER_WEB_WORKERS", 4, minimum=1, maximum=64)
-threads = env_int("HUNTER_WEB_THREADS", 2, minimum=1, maximum=64)
-worker_class = "gthread"
+# Eight requests at once, as eight single-threaded ("sync") processes: a process takes the
+# next connection only when it is free, so the kernel's accept queue shares the load out
+# evenly. Threads (HUNTER_WEB_THREADS above 1, which switches gunicorn to its gthread
+# worker) accept greedily and keep each client's connection in one process, so under steady
+# load some clients queue behind a busy process while others are served at once; and threads
+# of one process take turns on Python's lock at every database or Redis round trip.
+# Measured on 2 cores at 16 connections, the lead list's p99 was 57-77 ms with 8 sync
+# processes and 140-290 ms with 4 processes of 2 threads, at about the same requests/s.
+workers = env_int("HUNTER_WEB_WORKERS", 8, minimum=1, maximum=64)
+threads = env_int("HUNTER_WEB_THREADS", 1, minimum=1, maximum=64)
+# A sync process is restarted when one request runs longer than this (an export of 100,000
+# leads as XLSX takes about 12 s; a single-domain scan waits HUNTER_API_SCAN_WAIT_SECONDS).
 timeout = env_int("HUNTER_WEB_TIMEOUT", 60, minimum=5, maximum=3600)
 graceful_timeout = 20
 # hunter.middleware writes one line per request with its request id; gunicorn's own access
