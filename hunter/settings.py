@@ -437,7 +437,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Lead discovery for Microsoft 365 partners. Every path is served under /api/v1/ and, "
         "deprecated, at the same path without the prefix. Authenticate with an API key "
-        "(X-API-Key header or 'Authorization: Api-Key <key>') or a signed-in session."
+        "(X-API-Key header or 'Authorization: Api-Key <key>') or a signed-in session. "
+        "A 503 with Retry-After means the database did not answer and nothing was changed: "
+        "send the same request again after that many seconds."
     ),
     "VERSION": HUNTER_API_VERSION,
     "SERVE_PERMISSIONS": ["hunter.api.permissions.KeyOrSession"],

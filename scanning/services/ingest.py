@@ -209,7 +209,8 @@ def webhook_ingest(
     """Store a pushed lead and enrich it from its contact e-mails; no scan is started.
 
     Raises InvalidInput for a domain that does not normalize. Enrichment trouble is logged
-    and leaves ``enriched`` False; the company and raw record are stored regardless.
+    and leaves ``enriched`` False; the company and raw record are stored regardless. A
+    database failure is logged (``webhook_error``) and raised with nothing stored.
     """
     outcome = normalize_domain_checked(domain)
     if not outcome.ok:
@@ -221,12 +222,24 @@ def webhook_ingest(
         "api_key_id": api_key_id,
         "api_key_name": api_key_name,
     }
-    with transaction.atomic():
-        upserted = companies_upsert(rows=[CompanyInput(outcome.domain, company_name)])
-        company = upserted[outcome.domain]
-        enrichment = _enrich_quietly(company, emails, api_key_id) if emails else None
-        lead = RawLeadInput(RawLeadSource.WEBHOOK, outcome.domain, company_name, payload=payload)
-        raw_leads_record(entries=[lead])
+    try:
+        with transaction.atomic():
+            upserted = companies_upsert(rows=[CompanyInput(outcome.domain, company_name)])
+            company = upserted[outcome.domain]
+            enrichment = _enrich_quietly(company, emails, api_key_id) if emails else None
+            lead = RawLeadInput(
+                RawLeadSource.WEBHOOK, outcome.domain, company_name, payload=payload
+            )
+            raw_leads_record(entries=[lead])
+    except DatabaseError as error:
+        # Nothing was stored; the pushing system sends the lead again (the API answers 503).
+        logger.warning(
+            "webhook_error",
+            domain=outcome.domain,
+            api_key_id=api_key_id,
+            error_type=type(error).__name__,
+        )
+        raise
     created = outcome.domain in upserted.created
     logger.info(
         "webhook_ingested", domain=company.domain, api_key_id=api_key_id, enriched=bool(enrichment)

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import io
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import psycopg
 import pytest
+from django.db import connection
 from rest_framework.test import APIClient
 
 from hunter.api.models import APIKey
@@ -97,6 +101,41 @@ def test_webhook_ingests_and_enriches(key_client: APIClient) -> None:
     assert response.status_code == 201
     assert response.json()["status"] == "success"
     assert response.json()["enriched"] is True
+
+
+@contextmanager
+def _companies_locked_elsewhere() -> Iterator[None]:
+    """Another connection holds the company table; this one gives up waiting after 200 ms."""
+    params = connection.settings_dict
+    with psycopg.connect(
+        dbname=params["NAME"], user=params["USER"], host=params["HOST"], port=params["PORT"]
+    ) as other:
+        other.execute("LOCK TABLE leads_company IN ACCESS EXCLUSIVE MODE")
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '200ms'")
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET lock_timeout")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_webhook_while_the_database_cannot_answer_is_503_and_stores_nothing(
+    key_client: APIClient,
+) -> None:
+    body = {"domain": "acme.com", "contact_emails": ["a@acme.com"]}
+    with _companies_locked_elsewhere():
+        response = key_client.post(
+            "/ingest/webhook", body, format="json", headers={"Accept-Language": "en"}
+        )
+    assert response.status_code == 503
+    assert int(response["Retry-After"]) > 0
+    assert "Try again" in response.json()["detail"]
+    assert not Company.objects.filter(domain="acme.com").exists()
+    assert not RawLead.objects.exists()
+    again = key_client.post("/ingest/webhook", body, format="json")  # the client retries
+    assert again.status_code == 201
 
 
 def test_webhook_with_an_invalid_domain_is_400(key_client: APIClient) -> None:
