@@ -233,12 +233,7 @@ def webhook_ingest(
             raw_leads_record(entries=[lead])
     except DatabaseError as error:
         # Nothing was stored; the pushing system sends the lead again (the API answers 503).
-        logger.warning(
-            "webhook_error",
-            domain=outcome.domain,
-            api_key_id=api_key_id,
-            error_type=type(error).__name__,
-        )
+        _log_webhook_failure("webhook_error", outcome.domain, api_key_id, error)
         raise
     created = outcome.domain in upserted.created
     logger.info(
@@ -255,15 +250,14 @@ def _enrich_quietly(
         with transaction.atomic():
             return company_contacts_update(company=company, contact_emails=emails)
     except Exception as error:
-        # Only the type: database messages can quote the row, e-mails included, and logs
-        # carry no personal data.
-        logger.warning(
-            "webhook_enrichment_error",
-            domain=company.domain,
-            api_key_id=api_key_id,
-            error_type=type(error).__name__,
-        )
+        _log_webhook_failure("webhook_enrichment_error", company.domain, api_key_id, error)
         return None
+
+
+def _log_webhook_failure(event: str, domain: str, api_key_id: str | None, error: Exception) -> None:
+    # Only the type: database messages can quote the row, e-mails included, and logs carry
+    # no personal data.
+    logger.warning(event, domain=domain, api_key_id=api_key_id, error_type=type(error).__name__)
 
 
 # -- uploads ------------------------------------------------------------------------------
