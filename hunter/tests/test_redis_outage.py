@@ -50,6 +50,7 @@ def resilient(url: str, fallback: str, breaker: str) -> dict[str, object]:
 def own_redis(private_redis: RedisServerProcess, settings) -> RedisServerProcess:
     """Point the cache and the limits at the private server, with a quick breaker."""
     settings.CACHES = {
+        **settings.CACHES,
         "default": resilient(private_redis.url(0), "miss", "cache"),
         "ratelimit": resilient(private_redis.url(2), "local", "form_limits"),
     }
