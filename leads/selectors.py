@@ -294,14 +294,18 @@ DETAIL_HISTORY_ROWS = 20  # history and alert rows shown on a lead page, newest 
 
 
 def lead_data_version() -> str:
-    """When lead data last changed through a scan (the latest scan time); "" when none."""
+    """When lead data last changed through a scan (the latest scan time, as text); "" when none.
+
+    Only compared for equality: PostgreSQL returns a datetime, SQLite (embedded mode) the
+    stored text, and either reads back the same until the next scan.
+    """
     # Read on every lead-list request: plain SQL costs half the ORM's aggregate.
     table = connection.ops.quote_name(DomainSignals._meta.db_table)
     column = connection.ops.quote_name(str(DomainSignals._meta.get_field("scanned_at").column))
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT max({column}) FROM {table}")  # noqa: S608 - names from _meta
         (latest,) = cursor.fetchone()
-    return latest.isoformat() if latest else ""
+    return str(latest) if latest is not None else ""
 
 
 DashboardFigures = tuple[dict[str, Any], dict[str, list[tuple[str, int]]]]

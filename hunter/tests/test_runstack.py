@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.cookiejar
 import io
+import json
 import os
 import re
 import signal
@@ -321,6 +322,35 @@ def test_embedded_stack_renders_the_login_page(embedded_stack: RunningStack) -> 
     assert status == 200
     assert 'name="csrfmiddlewaretoken"' in body
     assert 'name="password"' in body
+
+
+@pytest.mark.slow
+def test_embedded_stack_lists_scanned_leads_through_the_api(embedded_stack: RunningStack) -> None:
+    # A scanned lead and a key, written to the stack's own SQLite database.
+    script = (
+        "from hunter.api.models import APIKey; "
+        "from leads.tests.factories import DomainSignalsFactory, LeadScoreFactory; "
+        "signals = DomainSignalsFactory.create(company__domain='acme.com.tr'); "
+        "LeadScoreFactory.create(company=signals.company); "
+        "print(APIKey.objects.create_key(name='embedded')[1])"
+    )
+    written = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", script],
+        cwd=BASE_DIR,
+        env=embedded_stack.env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    key = written.stdout.split()[-1]
+    opener = urllib.request.build_opener()
+    opener.addheaders = [("X-API-Key", key)]
+    for _ in range(2):  # the second time, the total comes from the cache
+        status, _, body = fetch(opener, f"{embedded_stack.base_url}/api/v1/leads?segment=Migration")
+        assert status == 200
+        page = json.loads(body)
+        assert page["total"] == 1
+        assert [lead["domain"] for lead in page["leads"]] == ["acme.com.tr"]
 
 
 @pytest.mark.slow
