@@ -39,8 +39,11 @@ def lead_filter_parameters() -> list[OpenApiParameter]:
 
 
 class EnrichRequest(serializers.Serializer[Any]):
+    # Blank entries are accepted and dropped by the e-mail normalisation, as the webhook does.
     contact_emails = serializers.ListField(
-        child=serializers.CharField(max_length=320), min_length=1, max_length=1000
+        child=serializers.CharField(max_length=320, allow_blank=True),
+        min_length=1,
+        max_length=1000,
     )
 
 

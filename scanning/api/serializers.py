@@ -58,8 +58,12 @@ class WebhookRequest(serializers.Serializer[Any]):
     company_name = serializers.CharField(
         max_length=255, required=False, allow_blank=True, default=""
     )
+    # Blank entries are dropped, not refused: old clients send the empty fields of their forms.
     contact_emails = serializers.ListField(
-        child=serializers.CharField(max_length=320), required=False, default=list, max_length=1000
+        child=serializers.CharField(max_length=320, allow_blank=True),
+        required=False,
+        default=list,
+        max_length=1000,
     )
 
 

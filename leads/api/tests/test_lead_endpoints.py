@@ -276,7 +276,7 @@ def test_alert_configs_of_other_users_are_not_listed(staff_client: APIClient) ->
 
 def test_enrich_stores_contacts_and_reports_the_quality(key_client: APIClient) -> None:
     _lead("acme.com")
-    body = {"contact_emails": ["Ali.Veli@acme.com", "info@acme.com", "x@other.com"]}
+    body = {"contact_emails": ["Ali.Veli@acme.com", "", "info@acme.com", "x@other.com"]}
     response = key_client.post("/api/v1/leads/acme.com/enrich", body, format="json")
     assert response.status_code == 200
     assert response.json()["contact_quality_score"] == 30 + 26

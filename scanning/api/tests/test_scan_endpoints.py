@@ -103,6 +103,15 @@ def test_webhook_ingests_and_enriches(key_client: APIClient) -> None:
     assert response.json()["enriched"] is True
 
 
+def test_webhook_drops_blank_contact_emails_instead_of_refusing_the_lead(
+    key_client: APIClient,
+) -> None:
+    body = {"domain": "acme.com", "contact_emails": ["", "  ", "ali.veli@acme.com"]}
+    response = key_client.post("/ingest/webhook", body, format="json")
+    assert response.status_code == 201
+    assert Company.objects.get(domain="acme.com").contact_emails == ["ali.veli@acme.com"]
+
+
 @contextmanager
 def _companies_locked_elsewhere() -> Iterator[None]:
     """Another connection holds the company table; this one gives up waiting after 200 ms."""
