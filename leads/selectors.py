@@ -296,8 +296,8 @@ DETAIL_HISTORY_ROWS = 20  # history and alert rows shown on a lead page, newest 
 def lead_data_version() -> str:
     """When lead data last changed through a scan (the latest scan time, as text); "" when none.
 
-    Only compared for equality: PostgreSQL returns a datetime, SQLite (embedded mode) the
-    stored text, and either reads back the same until the next scan.
+    Only compared for equality and put in cache keys: PostgreSQL returns a datetime, SQLite
+    (embedded mode) the stored text, and either reads back the same until the next scan.
     """
     # Read on every lead-list request: plain SQL costs half the ORM's aggregate.
     table = connection.ops.quote_name(DomainSignals._meta.db_table)
@@ -305,7 +305,8 @@ def lead_data_version() -> str:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT max({column}) FROM {table}")  # noqa: S608 - names from _meta
         (latest,) = cursor.fetchone()
-    return str(latest) if latest is not None else ""
+    # ISO 8601 with its "T": a cache key must not hold a space.
+    return str(latest).replace(" ", "T") if latest is not None else ""
 
 
 DashboardFigures = tuple[dict[str, Any], dict[str, list[tuple[str, int]]]]
