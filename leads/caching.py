@@ -3,9 +3,9 @@
 The dashboard's aggregates, the lead list's totals and the keys of its deep pages scan many
 leads, so they are cached against a data version (the time of the latest stored scan, one
 indexed read), without writers knowing about the cache. A list total or page is recomputed
-after any scan. The dashboard's
-figures may trail the scans by ``DASHBOARD_LAG`` seconds: during a bulk scan the version
-moves with every chunk, and recomputing for each view would read every lead each time.
+after any scan. The dashboard's figures may trail the scans by ``DASHBOARD_LAG`` seconds:
+during a bulk scan the version moves with every chunk, and recomputing for each view would
+read every lead each time.
 Changes that are not scans (an admin edit, a deletion, a rescore after a rule change) show
 within ``DASHBOARD_TTL`` or ``LEAD_COUNT_TTL`` (plus ``PROCESS_TTL``) seconds.
 """

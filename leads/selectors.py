@@ -124,9 +124,9 @@ class LeadQuerySet(QuerySet[Company]):
 
     def page_keys(self, start: int, stop: int) -> QuerySet[Any]:
         """The primary keys of rows ``start`` to ``stop`` in this order, as a subquery."""
-        if self._reads_score_index():
+        if self._score_lookups is not None and self._score_order is not None:
             # A lead's key is its score row's company key (a one-to-one).
-            by_score = _scored(self._score_lookups or {}).order_by(*(self._score_order or ()))
+            by_score = _scored(self._score_lookups).order_by(*self._score_order)
             return by_score.values_list("company_id", flat=True)[start:stop]
         return self.values_list("pk", flat=True)[start:stop]
 
