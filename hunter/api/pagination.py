@@ -51,17 +51,14 @@ class Page:
         }
 
 
-def paginate(queryset: QuerySet[Any], params: Any) -> Page:
-    """The page ``params`` asks for (validated: 400 naming page or page_size if out of range).
+def paginate(queryset: QuerySet[Any], *, page: int, page_size: int) -> Page:
+    """Page ``page`` of ``page_size`` rows (as ``PageParams`` validated them).
 
     Rows are what the queryset yields: a ``values()`` queryset's page of 200 costs no model
     instances at all.
     """
-    checked = PageParams(data=params)
-    checked.is_valid(raise_exception=True)
-    page, size = checked.validated_data["page"], checked.validated_data["page_size"]
     total = queryset.count()
-    offset = (page - 1) * size
+    offset = (page - 1) * page_size
     if offset >= total:
-        return Page([], total, page, size)
-    return Page(list(page_rows(queryset, offset, offset + size)), total, page, size)
+        return Page([], total, page, page_size)
+    return Page(list(page_rows(queryset, offset, offset + page_size)), total, page, page_size)

@@ -7,6 +7,7 @@ old clients read (see leads.api.fields).
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -90,10 +91,18 @@ class LeadListView(APIView):
         responses=LeadPage,
     )
     def get(self, request: Request) -> Response:
-        leads = selectors.lead_list(
-            filters=request.query_params, user=request.user, columns=LIST_COLUMNS
-        )
-        page = paginate(leads, request.query_params)
+        wanted = PageParams(data=request.query_params)
+        page_errors = {} if wanted.is_valid() else dict(wanted.errors)
+        try:
+            leads = selectors.lead_list(
+                filters=request.query_params, user=request.user, columns=LIST_COLUMNS
+            )
+        except DjangoValidationError as error:
+            # Every wrong parameter in one answer, the page's too.
+            raise serializers.ValidationError({**error.message_dict, **page_errors}) from error
+        if page_errors:
+            raise serializers.ValidationError(page_errors)
+        page = paginate(leads, **wanted.validated_data)
         rows = [lead_list_record(lead) for lead in page.rows]
         return Response(page.body("leads", rows))
 

@@ -91,6 +91,12 @@ def test_out_of_range_list_parameters_are_400_naming_the_field(
     assert query.split("=")[0] in response.json()
 
 
+def test_every_wrong_list_parameter_is_named_in_one_answer(key_client: APIClient) -> None:
+    response = key_client.get("/api/v1/leads?page_size=500&min_score=x&sort_order=up")
+    assert response.status_code == 400
+    assert set(response.json()) == {"page_size", "min_score", "sort_order"}
+
+
 def test_detail_includes_contact_fields(key_client: APIClient) -> None:
     _lead("acme.com", contact_emails=["ali@acme.com"], contact_quality_score=50)
     lead = key_client.get("/api/v1/leads/ACME.com").json()
