@@ -16,7 +16,9 @@ each figure is the median of its rounds. In the same run it measures:
   (``.values()`` + orjson, no DRF): the floor the API adds to;
 * the API-key check, in process: a request to a DRF view behind the check against the same
   view without it (the difference of medians is ``auth_overhead_ms``), and the check alone,
-  with the uncached prefix lookup it avoids and the SHA-512 compare, in milliseconds.
+  with the uncached prefix lookup it avoids and the SHA-512 compare, in milliseconds;
+* the export of every lead as CSV and as XLSX, in process, once each (``export_csv_s``,
+  ``export_xlsx_s``): one request that must finish inside the web worker's timeout.
 
 Prints a summary, then one JSON line with api_rps, bare_rps, rps_ratio, first_p99_ms,
 bare_p99_ms, deep_p99_ms, detail_p99_ms, auth_overhead_ms and more. Figures, never
@@ -193,6 +195,24 @@ def auth_overhead_ms(secret: str) -> dict[str, float]:
     }
 
 
+def export_seconds(secret: str) -> dict[str, float]:
+    """Seconds to stream the whole lead list as CSV and as XLSX, once each, in process.
+
+    One request must finish inside the web worker's timeout (HUNTER_WEB_TIMEOUT).
+    """
+    from django.test import Client
+
+    client, header = Client(HTTP_HOST="127.0.0.1"), {"X-API-Key": secret}
+    figures = {}
+    for form in ("csv", "xlsx"):
+        started = time.perf_counter()
+        response = client.get(f"/api/v1/leads/export?format={form}", headers=header)
+        assert response.status_code == 200, response.status_code
+        assert response.getvalue()  # the whole stream, read as a client would
+        figures[f"export_{form}_s"] = round(time.perf_counter() - started, 2)
+    return figures
+
+
 def _mean_ms(call: Any) -> float:
     started = time.perf_counter()
     for _ in range(AUTH_CHECKS):
@@ -297,6 +317,7 @@ def main() -> None:
     secrets = api_keys()
     figures: dict[str, Any] = {"leads": args.leads, "seed_s": round(seeded_s, 1)}
     figures.update(auth_overhead_ms(secrets[0]))
+    figures.update(export_seconds(secrets[0]))
     page = deep_page(args.leads)
     urls = {
         "first": "/api/v1/leads?segment=Migration",
@@ -346,6 +367,10 @@ def report(figures: dict[str, Any], runs: dict[str, dict[str, float]], page: int
         f" {figures['auth_overhead_ms']} ms; the check alone {figures['auth_check_ms']} ms"
         f" (the uncached row lookup it avoids {figures['auth_db_lookup_ms']} ms,"
         f" the hash compare {figures['auth_hash_ms']} ms)"
+    )
+    print(
+        f"  Export of every lead, in process: CSV {figures['export_csv_s']} s,"
+        f" XLSX {figures['export_xlsx_s']} s"
     )
     first, bare = runs["first"], runs["bare"]
     figures.update(
