@@ -508,15 +508,16 @@ def test_workers_killed_again_and_again_under_the_same_chunk_lose_nothing_and_se
     kills = 0
     # Slow answers keep a chunk running for seconds, long enough to be caught and killed.
     with mail_server(domains, provider="m365", latency_ms=2000) as server:
-        # A killed chunk comes back 20 s after it was first delivered: by then both workers
-        # have restarted (slow on a busy machine), so its next run can be caught too.
+        # A killed chunk comes back 30 s after it was first delivered: by then both workers
+        # have restarted, so its next run can be caught too. (At 20 s a worker that took
+        # over 30 s to start on a loaded machine let the chunk's next run finish unseen.)
         workers = [
             # Without the scan caches: a run killed while storing has cached every answer,
             # and its redelivered run would finish before it could be caught again.
             start_worker(
                 server,
                 HUNTER_SCAN_CHUNK_MAX_ATTEMPTS="3",
-                HUNTER_BROKER_VISIBILITY_TIMEOUT="20",
+                HUNTER_BROKER_VISIBILITY_TIMEOUT="30",
                 HUNTER_CACHE_ENABLED="false",
             )
             for _ in range(2)
