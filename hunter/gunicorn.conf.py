@@ -26,7 +26,7 @@ bind = [env_str("HUNTER_BIND", "127.0.0.1:8000")]
 workers = env_int("HUNTER_WEB_WORKERS", 8, minimum=1, maximum=64)
 threads = env_int("HUNTER_WEB_THREADS", 1, minimum=1, maximum=64)
 # A sync process is restarted when one request runs longer than this (an export of 100,000
-# leads as XLSX takes about 12 s; a single-domain scan waits HUNTER_API_SCAN_WAIT_SECONDS).
+# leads as XLSX takes about 13 s; a single-domain scan waits HUNTER_API_SCAN_WAIT_SECONDS).
 timeout = env_int("HUNTER_WEB_TIMEOUT", 60, minimum=5, maximum=3600)
 graceful_timeout = 20
 # hunter.middleware writes one line per request with its request id; gunicorn's own access
