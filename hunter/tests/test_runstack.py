@@ -296,6 +296,19 @@ def embedded_stack(var_dir: Path) -> Iterator[RunningStack]:
         stop_stack(stack)
 
 
+def run_in_stack(stack: RunningStack, script: str) -> subprocess.CompletedProcess[str]:
+    """``manage.py shell -c script`` against the stack's own database and broker."""
+    return subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", script],
+        cwd=BASE_DIR,
+        env=stack.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
 def fetch(
     opener: urllib.request.OpenerDirector, url: str, data: bytes | None = None
 ) -> tuple[int, str, str]:
@@ -334,14 +347,8 @@ def test_embedded_stack_lists_scanned_leads_through_the_api(embedded_stack: Runn
         "LeadScoreFactory.create(company=signals.company); "
         "print(APIKey.objects.create_key(name='embedded')[1])"
     )
-    written = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", script],
-        cwd=BASE_DIR,
-        env=embedded_stack.env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    written = run_in_stack(embedded_stack, script)
+    assert written.returncode == 0, written.stderr[-2000:]
     key = written.stdout.split()[-1]
     opener = urllib.request.build_opener()
     opener.addheaders = [("X-API-Key", key)]
@@ -391,15 +398,7 @@ def test_embedded_worker_runs_a_task_through_the_filesystem_broker(
 ) -> None:
     script = "from hunter.tasks import ping; print(ping.delay().get(timeout=60)['pong'])"
 
-    result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", script],
-        cwd=BASE_DIR,
-        env=embedded_stack.env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_in_stack(embedded_stack, script)
 
     assert result.stdout.strip().splitlines()[-1:] == ["pong"], result.stderr[-2000:]
 
