@@ -72,6 +72,9 @@ class LeadQuerySet(QuerySet[Company]):
     _count_key: str | None = None
     _score_lookups: dict[str, Any] | None = None
     _score_order: Sequence[str] | None = None
+    # The data version the last count() was cached at: the page read next (paginators
+    # count, then read a page) goes with that total, without reading the version again.
+    _counted_at: str | None = None
 
     def through_scores(
         self,
@@ -94,7 +97,8 @@ class LeadQuerySet(QuerySet[Company]):
         # Counting a segment reads tens of thousands of index entries (a provider or a
         # search, a join) on every page of the list; the total changes only when a scan
         # writes, which moves the data version.
-        key = lead_count_cache_key(self._count_key, lead_data_version())
+        self._counted_at = lead_data_version()
+        key = lead_count_cache_key(self._count_key, self._counted_at)
         return cached(key, self._uncached_count, ttl=LEAD_COUNT_TTL)
 
     def _uncached_count(self) -> int:
@@ -118,7 +122,8 @@ class LeadQuerySet(QuerySet[Company]):
         # moves the data version the walk ends on the same keys, so they are kept: the page
         # reread, or read by a colleague, costs one key lookup and the page's own rows.
         listing = f"{self._count_key}|{self.query.order_by!r}"
-        key = lead_page_cache_key(listing, start, stop, lead_data_version())
+        version = self._counted_at if self._counted_at is not None else lead_data_version()
+        key = lead_page_cache_key(listing, start, stop, version)
         keys = cached(key, lambda: list(self.page_keys(start, stop)), ttl=LEAD_COUNT_TTL)
         return self.filter(pk__in=keys)
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.apps import apps as django_apps
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 
 from hunter.pagination import page_rows
@@ -304,6 +305,28 @@ def test_pages_of_keys_follow_the_list_order_without_overlap_or_gap(
         )
     leads = lead_list(filters=filters)
     assert _keys_in_pages(leads, 3) == [lead.pk for lead in leads]
+
+
+def test_a_deep_page_after_its_total_reads_the_data_version_once(
+    monkeypatch: pytest.MonkeyPatch, django_assert_num_queries: Any
+) -> None:
+    monkeypatch.setattr(selectors, "STRAIGHT_ROWS", 2)
+    for n in range(6):
+        _lead(f"lead-{n}.com", score=90 - n)
+    leads = lead_list(filters={"segment": "Migration"})
+    with django_assert_num_queries(4):  # the data version, the count, the keys, the rows
+        assert leads.count() == 6
+        assert [lead.domain for lead in page_rows(leads, 2, 4)] == ["lead-2.com", "lead-3.com"]
+
+
+def test_a_process_keeps_its_copy_of_a_total_the_shared_cache_lost(
+    django_assert_num_queries: Any,
+) -> None:
+    _lead("a.com")
+    assert lead_list(filters={"segment": "Migration"}).count() == 1
+    cache.clear()  # Redis evicted or flushed it
+    with django_assert_num_queries(1):  # the data version only: this process kept the total
+        assert lead_list(filters={"segment": "Migration"}).count() == 1
 
 
 @pytest.mark.parametrize(
