@@ -307,12 +307,18 @@ def test_pages_of_keys_follow_the_list_order_without_overlap_or_gap(
     assert _keys_in_pages(leads, 3) == [lead.pk for lead in leads]
 
 
-def test_a_deep_page_after_its_total_reads_the_data_version_once(
-    monkeypatch: pytest.MonkeyPatch, django_assert_num_queries: Any
-) -> None:
+@pytest.fixture
+def six_leads_deep_from_row_two(monkeypatch: pytest.MonkeyPatch) -> None:
+    """lead-0 to lead-5 in that order; pages from row 2 on choose their keys first."""
     monkeypatch.setattr(selectors, "STRAIGHT_ROWS", 2)
     for n in range(6):
         _lead(f"lead-{n}.com", score=90 - n)
+
+
+@pytest.mark.usefixtures("six_leads_deep_from_row_two")
+def test_a_deep_page_after_its_total_reads_the_data_version_once(
+    django_assert_num_queries: Any,
+) -> None:
     leads = lead_list(filters={"segment": "Migration"})
     with django_assert_num_queries(4):  # the data version, the count, the keys, the rows
         assert leads.count() == 6
@@ -357,12 +363,8 @@ def test_pages_of_rows_straight_or_keys_first_follow_the_list_order(
         assert paged == expected
 
 
-def test_a_deep_page_keeps_its_keys_until_the_next_scan(
-    monkeypatch: pytest.MonkeyPatch, django_assert_num_queries: Any
-) -> None:
-    monkeypatch.setattr(selectors, "STRAIGHT_ROWS", 2)
-    for n in range(6):
-        _lead(f"lead-{n}.com", score=90 - n)
+@pytest.mark.usefixtures("six_leads_deep_from_row_two")
+def test_a_deep_page_keeps_its_keys_until_the_next_scan(django_assert_num_queries: Any) -> None:
     deep = lead_list(filters={"segment": "Migration"})
     with django_assert_num_queries(3):  # the data version, the walk to the keys, the rows
         assert [lead.domain for lead in page_rows(deep, 2, 4)] == ["lead-2.com", "lead-3.com"]
